@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigFile, type Config } from './schema.ts';
+import { demoConfig } from './demoConfig.ts';
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Replaces `${NAME}` in every string with the environment variable; a missing one is an error. */
+export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []): unknown {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+      const found = env[name];
+      if (found === undefined) throw new ConfigError(`${path.join('.') || '(root)'}: environment variable ${name} is not set`);
+      return found;
+    });
+  }
+  if (Array.isArray(value)) return value.map((item, index) => substituteEnv(item, env, [...path, String(index)]));
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, substituteEnv(item, env, [...path, key])]));
+  }
+  return value;
+}
+
+export function parseConfigFile(raw: unknown, env: NodeJS.ProcessEnv = process.env): ConfigFile {
+  const substituted = substituteEnv(raw, env);
+  const parsed = ConfigFile.safeParse(substituted);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${issues.join('\n  ')}`);
+  }
+  return parsed.data;
+}
+
+export type LoadOptions = { configPath?: string | undefined; env?: NodeJS.ProcessEnv };
+
+export function loadConfig(options: LoadOptions = {}): Config {
+  const env = options.env ?? process.env;
+  const path = options.configPath ?? env.LEDGER_CONFIG;
+  let raw: unknown = demoConfig;
+  if (path) {
+    let text: string;
+    try {
+      text = readFileSync(path, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`cannot read configuration file ${path}: ${(error as Error).message}`);
+    }
+    try {
+      raw = JSON.parse(text);
+    } catch (error) {
+      throw new ConfigError(`configuration file ${path} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const file = parseConfigFile(raw, env);
+  if (env.WECHAT_API_BASE) file.wechat.apiBase = z.string().url().parse(env.WECHAT_API_BASE);
+  const port = env.PORT ? Number(env.PORT) : 3000;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
+  return {
+    ...file,
+    databaseUrl: env.DATABASE_URL || null,
+    natsUrl: env.NATS_URL || null,
+    port,
+    dataDir: env.LEDGER_DATA_DIR || './data',
+  };
+}

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+
+export const AccountKind = z.enum(['oa', 'mp', 'web']);
+export type AccountKind = z.infer<typeof AccountKind>;
+
+export const Account = z.object({
+  appid: z.string().min(1).max(64),
+  kind: AccountKind,
+  secret: z.string().min(1),
+  /** The callback token configured in the WeChat console (signature verification). */
+  token: z.string().min(1).optional(),
+  /** 43 characters; present when the account uses compatible or safe (AES) mode. */
+  encodingAESKey: z.string().length(43).optional(),
+  /** `gh_…`: WeChat's original id; changeopenid reports accept it as `from_appid`. */
+  originalId: z.string().optional(),
+  /** Mini programs choose XML or JSON pushes in their console. */
+  pushFormat: z.enum(['xml', 'json']).default('xml'),
+  /** When this account received followers through 主体变更: `changeopenid` only works 15 days after it. */
+  migratedFrom: z
+    .object({ appid: z.string().min(1), migratedAt: z.string().datetime({ offset: true }).optional() })
+    .optional(),
+});
+export type Account = z.infer<typeof Account>;
+
+export const ApiScope = z.enum(['read', 'write', 'admin']);
+export type ApiScope = z.infer<typeof ApiScope>;
+
+export const ApiKey = z.object({ key: z.string().min(16), scopes: z.array(ApiScope).min(1), name: z.string().optional() });
+export type ApiKey = z.infer<typeof ApiKey>;
+
+export const WechatSettings = z.object({
+  apiBase: z.string().url().default('https://api.weixin.qq.com'),
+  watermarkMaxAgeSeconds: z.number().int().positive().nullable().default(300),
+  timestampToleranceSeconds: z.number().int().positive().nullable().default(null),
+  /** `stable_token` keeps the same token while valid, so instances cannot knock each other out. */
+  tokenEndpoint: z.enum(['stable_token', 'token']).default('stable_token'),
+  /** Client-side limit per appid and API, calls per second. */
+  callsPerSecond: z.number().positive().default(50),
+});
+export type WechatSettings = z.infer<typeof WechatSettings>;
+
+export const ConfigFile = z
+  .object({
+    accounts: z.array(Account).min(1),
+    apiKeys: z.array(ApiKey).default([]),
+    wechat: WechatSettings.default(WechatSettings.parse({})),
+    /** Encrypts MP session keys at rest: 32 bytes, base64. */
+    sessionKeySecret: z.string().optional(),
+    bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+  })
+  .superRefine((config, ctx) => {
+    const seen = new Set<string>();
+    config.accounts.forEach((account, index) => {
+      if (seen.has(account.appid)) {
+        ctx.addIssue({ code: 'custom', path: ['accounts', index, 'appid'], message: `duplicate appid ${account.appid}` });
+      }
+      seen.add(account.appid);
+    });
+  });
+export type ConfigFile = z.infer<typeof ConfigFile>;
+
+/** The resolved runtime configuration: the file plus the environment. */
+export type Config = ConfigFile & {
+  databaseUrl: string | null;
+  natsUrl: string | null;
+  port: number;
+  dataDir: string;
+};

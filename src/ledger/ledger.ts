@@ -1,0 +1,129 @@
+import type { Storage } from './openStorage.ts';
+import { EventData, EventMeta, isEventType, streamOf, type LedgerEvent, type NewEvent } from './events.ts';
+import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
+import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
+import { InvalidEventError } from './ledgerErrors.ts';
+import { headPosition, readEvents, type ReadFilter } from './readEvents.ts';
+import { verifyLedger } from './verifyLedger.ts';
+
+export type AppendOptions = { expectedVersion?: number };
+export type Subscription = { stop(): Promise<void>; readonly position: number };
+
+/**
+ * The ledger as the rest of the service sees it: append (validated, group-committed,
+ * idempotent), read, subscribe (woken by commits in any process), verify.
+ */
+export type Ledger = ReturnType<typeof createLedger>;
+
+export function createLedger(storage: Storage, options: GroupCommitOptions & { safetyPollMs?: number } = {}) {
+  const wake = storage.local;
+  const signal = (head: number) => wake.emit('appended', head);
+  const group = createGroupCommit(storage.db, {
+    ...options,
+    onCommit(head, appended) {
+      options.onCommit?.(head, appended);
+      signal(head);
+    },
+  });
+  let unlisten: Promise<() => Promise<void>> | null = null;
+  const listenOnce = () => (unlisten ??= storage.listen(LEDGER_CHANNEL, (payload) => signal(Number(payload))));
+
+  function append(events: NewEvent[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
+    let normalized: NewEvent[];
+    try {
+      normalized = events.map(validate);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (appendOptions.expectedVersion !== undefined) {
+      const streams = new Set(normalized.map((e) => e.stream));
+      if (streams.size > 1) return Promise.reject(new InvalidEventError('expectedVersion needs all events in one stream'));
+    }
+    return group.submit({ events: normalized, expectedVersion: appendOptions.expectedVersion });
+  }
+
+  /**
+   * Calls `handler` with every event after `after`, in order, in pages, then waits for commits.
+   * The handler's promise is awaited before the next page: back-pressure, no skipped events.
+   */
+  function subscribe(after: number, handler: (events: LedgerEvent[]) => Promise<void>, subscribeOptions: { batchSize?: number } = {}): Subscription {
+    let position = after;
+    let stopped = false;
+    let nudge: (() => void) | null = null;
+    // A commit between the read and the wait must not be slept through.
+    let signalled = false;
+    const onAppend = () => {
+      signalled = true;
+      nudge?.();
+    };
+    wake.on('appended', onAppend);
+    const safetyPollMs = options.safetyPollMs ?? 5000;
+    const done = (async () => {
+      await listenOnce();
+      while (!stopped) {
+        signalled = false;
+        const page = await readEvents(storage.db, { after: position, limit: subscribeOptions.batchSize ?? 1000 });
+        if (page.length > 0) {
+          await handler(page);
+          position = page[page.length - 1]!.position;
+          continue;
+        }
+        if (signalled || stopped) continue;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, safetyPollMs);
+          nudge = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        nudge = null;
+      }
+    })();
+    return {
+      get position() {
+        return position;
+      },
+      async stop() {
+        stopped = true;
+        wake.off('appended', onAppend);
+        nudge?.();
+        await done;
+      },
+    };
+  }
+
+  return {
+    storage,
+    append,
+    read: (filter?: ReadFilter) => readEvents(storage.db, filter),
+    head: () => headPosition(storage.db),
+    verify: () => verifyLedger(storage.db),
+    subscribe,
+    /** Resolves on the next commit seen by this process (local or, on PostgreSQL, any process). */
+    onAppend(listener: (head: number) => void): () => void {
+      void listenOnce();
+      wake.on('appended', listener);
+      return () => wake.off('appended', listener);
+    },
+    async close(): Promise<void> {
+      await group.flushed();
+      if (unlisten) await (await unlisten)();
+    },
+  };
+}
+
+function validate(event: NewEvent): NewEvent {
+  if (!isEventType(event.type)) throw new InvalidEventError(`unknown event type ${String(event.type)}`);
+  const data = EventData[event.type].safeParse(event.data);
+  if (!data.success) throw new InvalidEventError(`${event.type}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const meta = EventMeta.safeParse(event.meta);
+  if (!meta.success) throw new InvalidEventError(`meta: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  // A JSON round trip drops undefined fields, so the hash covers exactly what is stored.
+  const cleanData = JSON.parse(JSON.stringify(data.data));
+  return {
+    ...event,
+    stream: event.stream ?? streamOf(event.type, cleanData),
+    data: cleanData,
+    meta: JSON.parse(JSON.stringify(meta.data)),
+  } as NewEvent;
+}

@@ -1,0 +1,35 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestStorage } from '../support/testDatabase.ts';
+import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+
+const run = promisify(execFile);
+const worker = fileURLToPath(new URL('../support/appendWorker.ts', import.meta.url));
+const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+
+describe('appends from two processes at once (PostgreSQL)', () => {
+  let env: Awaited<ReturnType<typeof openTestStorage>>;
+  let ledger: Ledger;
+  beforeAll(async () => {
+    env = await openTestStorage('postgres');
+    ledger = createLedger(env.storage);
+  });
+  afterAll(async () => {
+    await ledger.close();
+    await env.cleanup();
+  });
+
+  it('loses none of 200 concurrent appends, numbers them 1..200 without a gap, and keeps the chain valid', async () => {
+    const [a, b] = await Promise.all(
+      ['a', 'b'].map((tag) => run(tsx, [worker, env.url!, tag, '100'], { timeout: 60_000 }).then((r) => JSON.parse(r.stdout) as number[])),
+    );
+    const positions = [...a!, ...b!].sort((x, y) => x - y);
+    expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
+    const events = await ledger.read({ limit: 1000 });
+    expect(events.map((e) => e.position)).toEqual(positions);
+    expect(new Set(events.map((e) => e.data.openid)).size).toBe(200);
+    expect(await ledger.verify()).toMatchObject({ ok: true, checked: 200, head: 200 });
+  });
+});
