@@ -73,11 +73,12 @@ describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
       subscribed('wxread', 'or2'),
     ]);
     const byAppid = await ledger.read({ appid: 'wxread' });
-    expect(byAppid.map((e) => e.data.openid)).toEqual(['or1', 'or1', 'or2']);
+    expect(byAppid.map((e) => (e.data as { openid?: string }).openid)).toEqual(['or1', 'or1', 'or2']);
     expect(byAppid.map((e) => e.position)).toEqual([...byAppid.map((e) => e.position)].sort((a, b) => a - b));
     expect((await ledger.read({ unionid: 'u-read' })).map((e) => e.type)).toEqual(['unionid.resolved']);
     expect((await ledger.read({ appid: 'wxread', type: 'follow.subscribed', after: byAppid[0]!.position })).length).toBe(2);
-    expect((await ledger.read({ appid: 'wxread', limit: 1, after: byAppid[1]!.position }))[0]!.data.openid).toBe('or2');
+    const page = await ledger.read({ appid: 'wxread', limit: 1, after: byAppid[1]!.position });
+    expect((page[0]!.data as { openid?: string }).openid).toBe('or2');
   });
 
   it('a reader racing with writers never skips an event', async () => {

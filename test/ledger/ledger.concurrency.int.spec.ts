@@ -29,7 +29,7 @@ describe('appends from two processes at once (PostgreSQL)', () => {
     expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
     const events = await ledger.read({ limit: 1000 });
     expect(events.map((e) => e.position)).toEqual(positions);
-    expect(new Set(events.map((e) => e.data.openid)).size).toBe(200);
+    expect(new Set(events.map((e) => (e.data as { openid?: string }).openid)).size).toBe(200);
     expect(await ledger.verify()).toMatchObject({ ok: true, checked: 200, head: 200 });
   });
 });
