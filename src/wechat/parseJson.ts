@@ -1,0 +1,61 @@
+import { PayloadError } from './errors.ts';
+
+/**
+ * Reads a JSON push body (mini programs may push JSON) into an object. `JSON.parse` turns
+ * `"MsgId": 1234567890123456789` into 1234567890123456800, so before parsing every bare integer
+ * literal longer than 15 digits is wrapped in quotes and stays exact as a string. The rewrite
+ * walks the text and skips string literals, so digits inside strings are never touched.
+ */
+export function parseJson(body: string, maxBytes: number): Record<string, unknown> {
+  if (Buffer.byteLength(body, 'utf8') > maxBytes) {
+    throw new PayloadError('payload_too_large', `JSON body exceeds ${maxBytes} bytes`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(quoteLongIntegers(body));
+  } catch {
+    throw new PayloadError('malformed_json', 'body is not valid JSON');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new PayloadError('malformed_json', 'body must be a JSON object');
+  }
+  return value as Record<string, unknown>;
+}
+
+const SAFE_DIGITS = 15;
+const LONG_INTEGER = new RegExp(`^-?\\d{${SAFE_DIGITS + 1},}$`);
+
+function quoteLongIntegers(text: string): string {
+  let out = '';
+  let copied = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i] as string;
+    if (c === '"') {
+      i = endOfString(text, i);
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      let end = i + 1;
+      while (end < text.length && '0123456789.eE+-'.includes(text[end] as string)) end++;
+      const literal = text.slice(i, end);
+      if (LONG_INTEGER.test(literal)) {
+        out += `${text.slice(copied, i)}"${literal}"`;
+        copied = end;
+      }
+      i = end;
+    } else {
+      i++;
+    }
+  }
+  return copied === 0 ? text : out + text.slice(copied);
+}
+
+/** Index just past the closing quote; an unterminated string runs to the end (JSON.parse rejects it). */
+function endOfString(text: string, start: number): number {
+  let i = start + 1;
+  while (i < text.length) {
+    if (text[i] === '\\') i += 2;
+    else if (text[i] === '"') return i + 1;
+    else i++;
+  }
+  return text.length;
+}

@@ -1,0 +1,84 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { PayloadError } from './errors.ts';
+
+/**
+ * Reads a WeChat XML body (`<xml><Field>value</Field>…</xml>`) into a flat record of the root's
+ * leaf children, every value a string (MsgId exceeds 2^53; CreateTime is converted later).
+ *
+ * Decisions:
+ * - Declarations (`<!DOCTYPE`, `<!ENTITY`) are refused before parsing: WeChat never sends them
+ *   and they are how entity-expansion and external-entity attacks start. Text inside CDATA is
+ *   data, so a user message that merely contains "<!DOCTYPE" is still accepted.
+ * - Entities are never expanded: `&amp;` stays `&amp;` (WeChat wraps text in CDATA anyway).
+ * - Nested elements (ScanCodeInfo, SendPicsInfo, …) are dropped: nothing we record needs them,
+ *   and a flat record keeps the push schema simple. A repeated leaf is refused because we could
+ *   not tell which copy is true.
+ * - Depth is bounded so a small body cannot make the parser recurse deeply.
+ */
+export const MAX_XML_DEPTH = 8;
+
+const parser = new XMLParser({
+  processEntities: false,
+  htmlEntities: false,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  ignoreAttributes: true,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  trimValues: true,
+  // The library's own guard stops deep recursion early; its count excludes the root, so the exact
+  // bound is enforced by depthOf below.
+  maxNestedTags: MAX_XML_DEPTH,
+});
+
+const CDATA = /<!\[CDATA\[[\s\S]*?\]\]>/g;
+const DECLARATION = /<!(?:DOCTYPE|ENTITY)/i;
+
+export function parseXml(body: string, maxBytes: number): Record<string, string> {
+  if (Buffer.byteLength(body, 'utf8') > maxBytes) {
+    throw new PayloadError('payload_too_large', `XML body exceeds ${maxBytes} bytes`);
+  }
+  if (DECLARATION.test(body.replace(CDATA, ''))) {
+    throw new PayloadError('hostile_xml', 'DOCTYPE and ENTITY declarations are not accepted');
+  }
+  // The parser itself is lenient (it accepts mismatched closing tags), so validate first.
+  if (XMLValidator.validate(body) !== true) throw new PayloadError('malformed_xml', 'body is not well-formed XML');
+
+  let document: unknown;
+  try {
+    document = parser.parse(body);
+  } catch {
+    // Depth over MAX_XML_DEPTH and reserved names such as __proto__ end up here.
+    throw new PayloadError('malformed_xml', 'body could not be parsed as XML');
+  }
+  const root = isObject(document) ? document.xml : undefined;
+  if (!isObject(document) || Object.keys(document).length !== 1 || !isObject(root)) {
+    throw new PayloadError('malformed_xml', 'the root element must be a single <xml>');
+  }
+  if (depthOf(root) > MAX_XML_DEPTH) throw new PayloadError('malformed_xml', `elements nest deeper than ${MAX_XML_DEPTH}`);
+  return flatten(root);
+}
+
+function flatten(root: Record<string, unknown>): Record<string, string> {
+  const fields: Record<string, string> = Object.create(null);
+  for (const [name, value] of Object.entries(root)) {
+    if (typeof value === 'string') fields[name] = value;
+    else if (Array.isArray(value) && value.some((item) => typeof item === 'string')) {
+      throw new PayloadError('malformed_xml', `element <${name.slice(0, 64)}> appears more than once`);
+    }
+  }
+  return fields;
+}
+
+/** Levels of elements, counting the element holding `content` (a leaf's content is a string). */
+function depthOf(content: unknown): number {
+  if (!isObject(content) && !Array.isArray(content)) return 1;
+  // A loop, not Math.max(...spread): a body may hold more siblings than a call has arguments.
+  let deepest = 0;
+  for (const child of Object.values(content)) deepest = Math.max(deepest, depthOf(child));
+  return Array.isArray(content) ? deepest : 1 + deepest;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

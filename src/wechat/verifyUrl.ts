@@ -1,0 +1,20 @@
+import { PayloadError, SignatureError } from './errors.ts';
+import { verifySignature } from './signature.ts';
+
+export interface VerifyUrlInput {
+  token: string;
+  query: { signature?: string; timestamp?: string; nonce?: string; echostr?: string };
+}
+
+/**
+ * The GET handshake WeChat sends when a callback URL is saved: answer `echostr` verbatim if the
+ * signature holds. OA and MP send echostr in plain text in every mode (the encrypted echostr is
+ * WeCom's), so nothing is decrypted here.
+ */
+export function verifyUrl({ token, query }: VerifyUrlInput): string {
+  if (!verifySignature(token, query.timestamp, query.nonce, query.signature)) {
+    throw new SignatureError('invalid_signature', 'signature does not match');
+  }
+  if (query.echostr === undefined) throw new PayloadError('invalid_push', 'echostr is missing');
+  return query.echostr;
+}
