@@ -1,0 +1,109 @@
+import type { LedgerEvent } from '../../src/ledger/events.ts';
+import { earlierInstant, laterInstant } from '../eventTime.ts';
+import { keyOf } from '../key.ts';
+import type { AccountKind, ProjectionContext } from '../projection.ts';
+import { sameIdentityRow, type IdentityRow } from './identityRow.ts';
+import { inferKind } from './inferKind.ts';
+import { keysOf } from './keysOf.ts';
+
+export { keyOf } from '../key.ts';
+export { keysOf } from './keysOf.ts';
+
+/**
+ * Folds one event into the identity rows it touches (see `Projection.evolve`). Events must come
+ * in ledger position order: "first unionid wins" is first by position.
+ */
+export function evolve(rows: Map<string, IdentityRow>, event: LedgerEvent, ctx: ProjectionContext): string[] {
+  if (alreadyFolded(rows, event)) return [];
+  switch (event.type) {
+    case 'follow.subscribed':
+    case 'follow.unsubscribed':
+    case 'authorization.revoked':
+      return put(rows, sighting(rows, event.data.appid, event.data.openid, event, ctx, inferKind(event)));
+    case 'login.recorded':
+    case 'oauth.authorized':
+    case 'unionid.resolved': {
+      const seen = sighting(rows, event.data.appid, event.data.openid, event, ctx, inferKind(event));
+      return put(rows, withUnionid(seen, event.data.unionid));
+    }
+    case 'openid.converted':
+      return convert(rows, event, ctx);
+    default:
+      return [];
+  }
+}
+
+export function foldAll(events: Iterable<LedgerEvent>, ctx: ProjectionContext): Map<string, IdentityRow> {
+  const rows = new Map<string, IdentityRow>();
+  for (const event of events) evolve(rows, event, ctx);
+  return rows;
+}
+
+/**
+ * The old row learns where it went; the new row learns where it came from and, lacking its own,
+ * the old unionid (the person did not change, and the new account may not have asked WeChat yet).
+ */
+function convert(rows: Map<string, IdentityRow>, event: LedgerEvent<'openid.converted'>, ctx: ProjectionContext): string[] {
+  const { fromAppid, fromOpenid, toAppid, toOpenid } = event.data;
+  const from = sighting(rows, fromAppid, fromOpenid, event, ctx, undefined);
+  // A retried job maps the same openid again; the latest mapping by position stands.
+  const changed = put(rows, { ...from, convertedTo: { appid: toAppid, openid: toOpenid } });
+  // A migration moves an account to one of the same kind.
+  const to = sighting(rows, toAppid, toOpenid, event, ctx, from.kind ?? undefined);
+  const inherited = to.unionid === null ? { ...to, unionid: from.unionid } : to;
+  const both = [...changed, ...put(rows, { ...inherited, convertedFrom: { appid: fromAppid, openid: fromOpenid } })];
+  return [...new Set(both)]; // a (nonsensical) conversion onto itself touches one key
+}
+
+/** The row as it stands after this event names its key (created on first sight). */
+function sighting(
+  rows: Map<string, IdentityRow>,
+  appid: string,
+  openid: string,
+  event: LedgerEvent,
+  ctx: ProjectionContext,
+  inferred: AccountKind | undefined,
+): IdentityRow {
+  const current = rows.get(keyOf(appid, openid));
+  // Configuration wins; otherwise the first kind inferred sticks, so a stray event cannot flip it.
+  const kind = ctx.kindOf(appid) ?? current?.kind ?? inferred ?? null;
+  if (!current) {
+    return {
+      appid, openid, kind, unionid: null, unionidConflict: [], convertedTo: null, convertedFrom: null,
+      firstSeenAt: event.occurredAt, lastSeenAt: event.occurredAt, lastPosition: event.position,
+    };
+  }
+  return {
+    ...current,
+    kind,
+    firstSeenAt: earlierInstant(current.firstSeenAt, event.occurredAt),
+    lastSeenAt: laterInstant(current.lastSeenAt, event.occurredAt) ?? current.lastSeenAt,
+    lastPosition: Math.max(current.lastPosition, event.position),
+  };
+}
+
+function withUnionid(row: IdentityRow, unionid: string | undefined): IdentityRow {
+  if (unionid === undefined || unionid === row.unionid) return row;
+  if (row.unionid === null) return { ...row, unionid };
+  if (row.unionidConflict.includes(unionid)) return row;
+  return { ...row, unionidConflict: [...row.unionidConflict, unionid] };
+}
+
+/**
+ * Folding goes in position order, so a touched row that has seen this position or a later one
+ * proves this event is already in it. Skipping it makes a redelivered batch (at-least-once
+ * delivery to the fold) a no-op; re-applying it would not be, since a conversion re-read today
+ * copies the old row as it is now, not as it was.
+ */
+function alreadyFolded(rows: Map<string, IdentityRow>, event: LedgerEvent): boolean {
+  return keysOf(event).some(({ appid, openid }) => (rows.get(keyOf(appid, openid))?.lastPosition ?? -1) >= event.position);
+}
+
+/** Stores `next` only if it differs, so replaying an event upserts nothing. */
+function put(rows: Map<string, IdentityRow>, next: IdentityRow): string[] {
+  const key = keyOf(next.appid, next.openid);
+  const current = rows.get(key);
+  if (current && sameIdentityRow(current, next)) return [];
+  rows.set(key, next);
+  return [key];
+}

@@ -1,0 +1,15 @@
+import type { Projection } from '../projection.ts';
+import { evolve, foldAll } from './evolve.ts';
+import type { IdentityRow } from './identityRow.ts';
+import { keysOf } from './keysOf.ts';
+
+export type { IdentityRow, AccountRef } from './identityRow.ts';
+export { linkedAccounts, type LinkedAccount } from './linkedAccounts.ts';
+
+export const identityLinks: Projection<IdentityRow> = {
+  name: 'identity-links',
+  codeVersion: 1,
+  keysOf,
+  evolve,
+  foldAll,
+};
