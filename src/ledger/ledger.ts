@@ -3,7 +3,7 @@ import { EventData, EventMeta, isEventType, streamOf, type LedgerEvent, type New
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
 import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
 import { InvalidEventError } from './ledgerErrors.ts';
-import { headPosition, readEvents, type ReadFilter } from './readEvents.ts';
+import { headPosition, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 
 export type AppendOptions = { expectedVersion?: number };
@@ -97,6 +97,7 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     append,
     read: (filter?: ReadFilter) => readEvents(storage.db, filter),
     head: () => headPosition(storage.db),
+    findByIdempotencyKeys: (keys: string[]) => readByIdempotencyKeys(storage.db, keys),
     verify: () => verifyLedger(storage.db),
     subscribe,
     /** Resolves on the next commit seen by this process (local or, on PostgreSQL, any process). */

@@ -55,3 +55,10 @@ export async function headPosition(db: Db): Promise<number> {
   const row = await db.selectFrom('events').select('position').orderBy('position', 'desc').limit(1).executeTakeFirst();
   return row ? Number(row.position) : 0;
 }
+
+/** The events stored under these idempotency keys (a re-sent command answers with them). */
+export async function readByIdempotencyKeys(db: Db, keys: string[]): Promise<LedgerEvent[]> {
+  if (keys.length === 0) return [];
+  const rows = await db.selectFrom('events').selectAll().where('idempotency_key', 'in', keys).orderBy('position').execute();
+  return (rows as EventRow[]).map(rowToEvent);
+}

@@ -1,0 +1,56 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { swaggerUI } from '@hono/swagger-ui';
+import type { Service } from '../createService.ts';
+import { createAuth } from './auth.ts';
+import { errorResponse } from './errorResponse.ts';
+import { requestLog } from './requestLog.ts';
+import { callbackRoutes } from './callbackRoutes.ts';
+import { loginRoutes } from './loginRoutes.ts';
+import { eventRoutes } from './eventRoutes.ts';
+import { healthRoutes } from './healthRoutes.ts';
+
+export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
+
+/**
+ * The hono app: thin handlers (parse → command → respond), one module per area, errors as
+ * `{error: {code, message}}` with stable codes, an OpenAPI document generated from the zod
+ * schemas. `extraRoutes` lets the read side and the jobs plug in their areas.
+ */
+export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
+  const app = new OpenAPIHono({
+    defaultHook(result, c) {
+      if (!result.success) {
+        const message = result.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+        return c.json({ error: { code: 'invalid_request', message } }, 400);
+      }
+    },
+  });
+  const requireScope = createAuth(service.config.apiKeys);
+  app.use('*', requestLog(service.logger, service.metrics));
+  app.onError((error, c) => {
+    const { status, body, expected } = errorResponse(error);
+    if (!expected) service.logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    return c.json(body, status as 400);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.route('/', healthRoutes(service));
+  app.route('/', callbackRoutes(service));
+  app.route('/', loginRoutes(service, requireScope));
+  app.route('/', eventRoutes(service, requireScope));
+  for (const routes of extraRoutes) app.route('/', routes(service, requireScope));
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.doc('/openapi.json', {
+    openapi: '3.0.3',
+    info: {
+      title: 'WeChat identity ledger',
+      version: '1',
+      description:
+        'Who your WeChat users are across Official Accounts, Mini Programs and web OAuth, and whether they follow you. ' +
+        'WeChat-facing callback routes (/wechat/{appid}/callback) are authenticated by WeChat signatures and are not listed here.',
+    },
+  });
+  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  return app;
+}

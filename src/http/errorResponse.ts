@@ -1,0 +1,40 @@
+import { ZodError } from 'zod';
+import { WechatError } from '../wechat/errors.ts';
+import { CommandError } from '../commands/commandError.ts';
+import { IdempotencyConflictError, InvalidEventError, LedgerUnavailableError, WrongExpectedVersionError } from '../ledger/ledgerErrors.ts';
+
+export type ErrorBody = { error: { code: string; message: string } };
+
+/** An error the HTTP layer raises itself (auth, routing, limits). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Every error the service can meet, as a status and a stable code. WeChat errcodes were already
+ * mapped by the client (40029 → 401, 45011/45009 → 429, upstream → 502); an error nobody
+ * expected is a 500 whose message says nothing about internals.
+ */
+export function errorResponse(error: unknown): { status: number; body: ErrorBody; expected: boolean } {
+  const make = (status: number, code: string, message: string, expected = true) => ({ status, body: { error: { code, message } }, expected });
+  if (error instanceof HttpError) return make(error.status, error.code, error.message);
+  if (error instanceof WechatError) return make(error.status, error.code, error.message);
+  if (error instanceof CommandError) return make(error.status, error.code, error.message);
+  if (error instanceof IdempotencyConflictError || error instanceof WrongExpectedVersionError) return make(409, error.code, error.message);
+  if (error instanceof InvalidEventError) return make(400, error.code, error.message);
+  if (error instanceof LedgerUnavailableError) return make(503, error.code, 'the ledger is unavailable; retry later');
+  if (error instanceof ZodError) return make(400, 'invalid_request', error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+  if (isConnectionError(error)) return make(503, 'ledger_unavailable', 'the ledger is unavailable; retry later');
+  return make(500, 'internal_error', 'internal error', false);
+}
+
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '08003'].includes(code);
+}

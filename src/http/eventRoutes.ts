@@ -1,0 +1,76 @@
+import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import { stream } from 'hono/streaming';
+import type { Service } from '../createService.ts';
+import { EVENT_TYPES, type EventType } from '../ledger/events.ts';
+import type { ReadFilter } from '../ledger/readEvents.ts';
+import { EnvelopeSchema, errorResponses } from './schemas.ts';
+import type { createAuth } from './auth.ts';
+
+const EventsQuery = z.object({
+  after: z.coerce.number().int().nonnegative().optional().openapi({ description: 'cursor: events with position > after' }),
+  limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({ description: 'page size (JSON), default 100; total cap (NDJSON)' }),
+  type: z
+    .string()
+    .optional()
+    .refine((v) => v === undefined || v.split(',').every((t) => (EVENT_TYPES as string[]).includes(t)), 'unknown event type')
+    .openapi({ description: 'comma-separated event types' }),
+  appid: z.string().max(64).optional(),
+  openid: z.string().max(128).optional(),
+  unionid: z.string().max(128).optional(),
+});
+
+/** The audit trail: the ledger in position order, paged by cursor, or streamed as NDJSON. */
+export function eventRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
+  const app = new OpenAPIHono();
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/v1/events',
+      summary: 'The audit trail in position order (Accept: application/x-ndjson streams it)',
+      middleware: [requireScope('read')] as const,
+      security: [{ bearer: [] }],
+      request: { query: EventsQuery },
+      responses: {
+        200: {
+          description: 'a page of events; `next` is the cursor for the following page, null at the end',
+          content: {
+            'application/json': { schema: z.object({ events: z.array(EnvelopeSchema), next: z.number().int().nullable() }) },
+            'application/x-ndjson': { schema: z.string() },
+          },
+        },
+        ...errorResponses(400, 401, 403, 503),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const filter: ReadFilter = {
+        after: query.after ?? 0,
+        ...(query.type ? { type: query.type.split(',') as EventType[] } : {}),
+        ...(query.appid ? { appid: query.appid } : {}),
+        ...(query.openid ? { openid: query.openid } : {}),
+        ...(query.unionid ? { unionid: query.unionid } : {}),
+      };
+      if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {
+        // A snapshot: the stream ends at the head as it was when the request arrived.
+        const upTo = await service.ledger.head();
+        let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+        c.header('content-type', 'application/x-ndjson');
+        return stream(c, async (out) => {
+          let after = filter.after ?? 0;
+          while (remaining > 0) {
+            const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
+            if (page.length === 0) break;
+            await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
+            after = page[page.length - 1]!.position;
+            remaining -= page.length;
+          }
+        }) as never;
+      }
+      const limit = query.limit ?? 100;
+      const events = await service.ledger.read({ ...filter, limit });
+      const next = events.length === limit ? events[events.length - 1]!.position : null;
+      return c.json({ events: events as z.infer<typeof EnvelopeSchema>[], next }, 200);
+    },
+  );
+  return app;
+}

@@ -1,0 +1,52 @@
+import { z } from '@hono/zod-openapi';
+import { EVENT_TYPES } from '../ledger/events.ts';
+
+/** Response and request shapes of the HTTP contract (shared/DESIGN.md §4), for validation and OpenAPI. */
+
+export const ErrorBodySchema = z
+  .object({ error: z.object({ code: z.string().openapi({ example: 'invalid_signature' }), message: z.string() }) })
+  .openapi('Error');
+
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(
+    statuses.map((status) => [status, { description: ERROR_DESCRIPTIONS[status] ?? 'error', content: { 'application/json': { schema: ErrorBodySchema } } }]),
+  );
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'invalid request (stable error code in the body)',
+  401: 'missing or unknown API key, or an invalid WeChat code (40029)',
+  403: 'the API key lacks the scope',
+  404: 'not found',
+  409: 'conflict',
+  413: 'body too large',
+  429: 'WeChat rate limit or quota (45011, 45009)',
+  502: 'WeChat failed',
+  503: 'the ledger is unavailable',
+};
+
+export const EnvelopeSchema = z
+  .object({
+    id: z.string().uuid(),
+    position: z.number().int(),
+    type: z.enum(EVENT_TYPES as [string, ...string[]]),
+    stream: z.string(),
+    streamVersion: z.number().int(),
+    data: z.record(z.string(), z.unknown()),
+    meta: z.object({
+      source: z.string(),
+      correlationId: z.string().optional(),
+      causationId: z.string().optional(),
+      idempotencyKey: z.string(),
+    }),
+    occurredAt: z.string(),
+    recordedAt: z.string(),
+    hash: z.string(),
+    prevHash: z.string(),
+  })
+  .openapi('Event');
+
+export const LoginAnswerSchema = z
+  .object({ openid: z.string(), unionid: z.string().nullable() })
+  .openapi('LoginAnswer');
+
+export const AppidParam = z.object({ appid: z.string().min(1).max(64).openapi({ param: { name: 'appid', in: 'path' }, example: 'wxdemo0000000mp01' }) });
