@@ -9,5 +9,6 @@ export default defineConfig({
     // names, so files may run in parallel, but keep it modest on a 2-core machine.
     maxWorkers: 2,
     fileParallelism: true,
+    env: { LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent' },
   },
 });

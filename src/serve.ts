@@ -19,7 +19,10 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
     port,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Idle keep-alive connections would hold close() open until their timeout.
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      await closed;
       await service.close();
     },
   };

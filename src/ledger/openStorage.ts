@@ -79,12 +79,41 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     db,
     local,
     async listen(channel, onNotify) {
-      const client = await connect();
-      client.on('notification', (message) => {
-        if (message.channel === channel) onNotify(message.payload ?? '');
-      });
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      return () => drop(client);
+      // A LISTEN session survives database restarts: when its connection drops it reconnects
+      // with backoff (notifications sent meanwhile are lost; subscribers also poll slowly).
+      let stopped = false;
+      let client: pg.Client | null = null;
+      let retryMs = 200;
+      const open = async (): Promise<void> => {
+        if (stopped) return;
+        try {
+          const next = await connect();
+          next.on('notification', (message) => {
+            if (message.channel === channel) onNotify(message.payload ?? '');
+          });
+          const reopen = () => {
+            if (client !== next) return;
+            client = null;
+            void drop(next);
+            setTimeout(() => void open(), retryMs).unref();
+          };
+          next.on('error', reopen);
+          next.on('end', reopen);
+          await next.query(`listen ${pg.escapeIdentifier(channel)}`);
+          client = next;
+          retryMs = 200;
+          if (stopped) await drop(next);
+        } catch {
+          retryMs = Math.min(retryMs * 2, 5000);
+          setTimeout(() => void open(), retryMs).unref();
+        }
+      };
+      await open();
+      return async () => {
+        stopped = true;
+        if (client) await drop(client);
+        client = null;
+      };
     },
     async tryLock(key) {
       const client = await connect();

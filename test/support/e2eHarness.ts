@@ -1,0 +1,107 @@
+import { parseConfigFile } from '../../src/config/loadConfig.ts';
+import type { Config } from '../../src/config/schema.ts';
+import { startServer, type RunningServer } from '../../src/serve.ts';
+import type { RouteModule } from '../../src/http/createApp.ts';
+import { createSimulator, type Simulator, type SimulatedAccount } from '../../src/simulator/simulator.ts';
+import { buildPush, sendPush, type PushEvent, type PushMode } from '../../src/simulator/pushSender.ts';
+import { createTestDatabase } from './testDatabase.ts';
+import { startThrowawayNats } from './throwawayNats.ts';
+import { startTcpProxy } from './tcpProxy.ts';
+
+export const API_KEY = 'e2e-admin-key-0123456789';
+export const READ_KEY = 'e2e-read-key-0123456789';
+export const OA = { appid: 'wxe2e00000000oa01', token: 'e2etoken', encodingAESKey: 'kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR', originalId: 'gh_e2e0000oa01' };
+export const MP = { appid: 'wxe2e00000000mp01', token: 'e2emptoken', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG', originalId: 'gh_e2e0000mp01' };
+export const WEB = { appid: 'wxe2e0000000web01' };
+
+export type E2E = {
+  url: string;
+  server: RunningServer;
+  simulator: Simulator;
+  natsUrl: string;
+  databaseUrl: string;
+  /** Cuts and restores the service's path to PostgreSQL. */
+  database: { cut(): Promise<void>; restore(): Promise<void> };
+  push(appid: string, event: PushEvent, mode?: PushMode): Promise<{ status: number | null; body: string }>;
+  api(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
+  close(): Promise<void>;
+};
+
+/**
+ * The whole service over HTTP against real PostgreSQL (a fresh database behind a cuttable
+ * proxy), a throwaway JetStream server and the WeChat simulator.
+ */
+export async function startE2E(options: { followers?: number; extraRoutes?: RouteModule[]; configure?: (config: Config) => void } = {}): Promise<E2E> {
+  const simulatedAccounts: SimulatedAccount[] = [
+    { appid: OA.appid, secret: 'oa-secret', kind: 'oa', originalId: OA.originalId, seed: 'e2e', followers: { count: options.followers ?? 20 } },
+    { appid: MP.appid, secret: 'mp-secret', kind: 'mp', seed: 'e2e' },
+    { appid: WEB.appid, secret: 'web-secret', kind: 'web', seed: 'e2e' },
+  ];
+  const simulator = createSimulator({ accounts: simulatedAccounts });
+  const running = await simulator.listen(0);
+  const nats = await startThrowawayNats();
+  const db = await createTestDatabase('e2e');
+  const proxy = await startTcpProxy(5432);
+  const proxied = new URL(db.url);
+  proxied.port = String(proxy.port);
+
+  const file = parseConfigFile({
+    accounts: [
+      { appid: OA.appid, kind: 'oa', secret: 'oa-secret', token: OA.token, encodingAESKey: OA.encodingAESKey, originalId: OA.originalId },
+      { appid: MP.appid, kind: 'mp', secret: 'mp-secret', token: MP.token, encodingAESKey: MP.encodingAESKey, pushFormat: 'json' },
+      { appid: WEB.appid, kind: 'web', secret: 'web-secret' },
+    ],
+    apiKeys: [
+      { key: API_KEY, scopes: ['admin'] },
+      { key: READ_KEY, scopes: ['read'] },
+    ],
+    wechat: { apiBase: running.url, watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+    sessionKeySecret: 'ZTJlLXNlc3Npb24ta2V5LXNlY3JldC0zMi1ieXRlcyE=',
+  });
+  const config: Config = { ...file, databaseUrl: proxied.toString(), natsUrl: nats.url, port: 0, dataDir: './data' };
+  options.configure?.(config);
+  const server = await startServer(config, { extraRoutes: options.extraRoutes ?? [] });
+  const url = server.url;
+  const accounts: Record<string, { token: string; encodingAESKey: string; originalId: string; format: 'xml' | 'json' }> = {
+    [OA.appid]: { ...OA, format: 'xml' },
+    [MP.appid]: { ...MP, format: 'json' },
+  };
+  return {
+    url,
+    server,
+    simulator,
+    natsUrl: nats.url,
+    databaseUrl: db.url,
+    database: { cut: () => proxy.cut(), restore: () => proxy.restore() },
+    async push(appid, event, mode = 'plain') {
+      const account = accounts[appid]!;
+      const built = buildPush({ appid, ...account, mode }, event);
+      const delivery = await sendPush(`${url}/wechat/${appid}/callback`, built, { tries: 1 });
+      const last = delivery.attempts[0]!;
+      return { status: last.status, body: last.body };
+    },
+    api(path, init = {}) {
+      const headers = new Headers(init.headers);
+      headers.set('authorization', `Bearer ${init.key ?? API_KEY}`);
+      if (init.body && !headers.has('content-type')) headers.set('content-type', 'application/json');
+      return fetch(`${url}${path}`, { ...init, headers });
+    },
+    async close() {
+      await server.close();
+      await proxy.close();
+      await running.close();
+      await nats.destroy();
+      await db.drop();
+    },
+  };
+}
+
+export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error('eventually: timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
