@@ -2,12 +2,13 @@ import { serve as serveHttp } from '@hono/node-server';
 import type { Config } from './config/schema.ts';
 import { createService, type Service } from './createService.ts';
 import { createApp, type RouteModule } from './http/createApp.ts';
+import type { Logger } from './observability/logger.ts';
 
 export type RunningServer = { service: Service; url: string; port: number; close(): Promise<void> };
 
 /** Starts one service instance with its HTTP server; `close` drains both. */
-export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; quiet?: boolean } = {}): Promise<RunningServer> {
-  const service = await createService(config);
+export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; logger?: Logger } = {}): Promise<RunningServer> {
+  const service = await createService(config, options.logger ? { logger: options.logger } : {});
   const app = createApp(service, options.extraRoutes ?? []);
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, () => resolve(s));

@@ -9,6 +9,8 @@ function encryptUserData(sessionKey: string, data: object): { encryptedData: str
   return { encryptedData: Buffer.concat([cipher.update(JSON.stringify(data)), cipher.final()]).toString('base64'), iv: iv.toString('base64') };
 }
 
+const json = (response: Response): Promise<any> => response.json();
+
 describe('logins over HTTP', () => {
   let e2e: E2E;
   beforeAll(async () => {
@@ -25,7 +27,7 @@ describe('logins over HTTP', () => {
     const code = e2e.simulator.state.issueCode(MP.appid, { openid: 'o-mp-1', unionid: 'u-mp-1' });
     const response = await login({ code });
     expect(response.status).toBe(200);
-    const body = await response.json();
+    const body = await json(response);
     expect(body).toEqual({ openid: 'o-mp-1', unionid: 'u-mp-1' });
     expect(JSON.stringify(body)).not.toMatch(/session/i);
     const events = await eventsOf('o-mp-1');
@@ -37,9 +39,9 @@ describe('logins over HTTP', () => {
 
   it('re-sending the same code answers from the ledger without spending the code again', async () => {
     const code = e2e.simulator.state.issueCode(MP.appid, { openid: 'o-mp-resend' });
-    expect(await (await login({ code })).json()).toEqual({ openid: 'o-mp-resend', unionid: null });
+    expect(await json(await login({ code }))).toEqual({ openid: 'o-mp-resend', unionid: null });
     const calls = e2e.simulator.state.callCount('jscode2session', MP.appid);
-    expect(await (await login({ code })).json()).toEqual({ openid: 'o-mp-resend', unionid: null });
+    expect(await json(await login({ code }))).toEqual({ openid: 'o-mp-resend', unionid: null });
     expect(e2e.simulator.state.callCount('jscode2session', MP.appid)).toBe(calls);
     expect((await eventsOf('o-mp-resend')).length).toBe(1);
   });
@@ -67,7 +69,7 @@ describe('logins over HTTP', () => {
     const code = e2e.simulator.state.issueCode(MP.appid, { openid: 'o-mp-badsig' });
     const response = await login({ code, rawData: '{"nickName":"x"}', signature: '0'.repeat(40) });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('invalid_raw_data_signature');
+    expect((await json(response)).error.code).toBe('invalid_raw_data_signature');
     expect(await eventsOf('o-mp-badsig')).toEqual([]);
   });
 
@@ -77,18 +79,18 @@ describe('logins over HTTP', () => {
     const data = encryptUserData(sessionKey, { openId: 'o-mp-foreign', watermark: { appid: 'wxsomeoneelse', timestamp: Math.floor(Date.now() / 1000) } });
     const response = await login({ code, ...data });
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe('watermark_mismatch');
+    expect((await json(response)).error.code).toBe('watermark_mismatch');
     expect(await eventsOf('o-mp-foreign')).toEqual([]);
   });
 
   it('40029 → 401, 45011 → 429, with stable codes', async () => {
     const invalid = await login({ code: 'no-such-code' });
     expect(invalid.status).toBe(401);
-    expect((await invalid.json()).error.code).toBe('wechat_invalid_code');
+    expect((await json(invalid)).error.code).toBe('wechat_invalid_code');
     e2e.simulator.state.failNext('jscode2session', 45011);
     const limited = await login({ code: e2e.simulator.state.issueCode(MP.appid) });
     expect(limited.status).toBe(429);
-    expect((await limited.json()).error.code).toBe('wechat_rate_limited');
+    expect((await json(limited)).error.code).toBe('wechat_rate_limited');
   });
 
   it('needs an API key with the write scope', async () => {
@@ -96,10 +98,10 @@ describe('logins over HTTP', () => {
     expect(anonymous.status).toBe(401);
     const readOnly = await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: '{"code":"x"}', key: READ_KEY });
     expect(readOnly.status).toBe(403);
-    expect((await readOnly.json()).error.code).toBe('forbidden');
+    expect((await json(readOnly)).error.code).toBe('forbidden');
     const invalid = await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: '{"nope":1}' });
     expect(invalid.status).toBe(400);
-    expect((await invalid.json()).error.code).toBe('invalid_request');
+    expect((await json(invalid)).error.code).toBe('invalid_request');
   });
 
   it('reported logins: recorded once per Idempotency-Key', async () => {
@@ -113,15 +115,15 @@ describe('logins over HTTP', () => {
   it('web OAuth: snsapi_userinfo → oauth.authorized with the unionid', async () => {
     const code = e2e.simulator.state.issueOauthCode(WEB.appid, { openid: 'o-web-1', unionid: 'u-web-1', scope: 'snsapi_userinfo' });
     const response = await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=s`);
-    expect(await response.json()).toEqual({ openid: 'o-web-1', unionid: 'u-web-1' });
+    expect(await json(response)).toEqual({ openid: 'o-web-1', unionid: 'u-web-1' });
     expect((await eventsOf('o-web-1')).map((e) => e.type)).toEqual(['oauth.authorized', 'unionid.resolved']);
   });
 
   it('the audit trail pages by cursor and streams NDJSON', async () => {
-    const page = await (await e2e.api('/v1/events?limit=2', { key: READ_KEY })).json();
+    const page = await json(await e2e.api('/v1/events?limit=2', { key: READ_KEY }));
     expect(page.events).toHaveLength(2);
     expect(page.next).toBe(page.events[1].position);
-    const filtered = await (await e2e.api(`/v1/events?type=login.recorded&appid=${MP.appid}`, { key: READ_KEY })).json();
+    const filtered = await json(await e2e.api(`/v1/events?type=login.recorded&appid=${MP.appid}`, { key: READ_KEY }));
     expect(filtered.events.every((e: { type: string }) => e.type === 'login.recorded')).toBe(true);
     const ndjson = await (await e2e.api('/v1/events', { key: READ_KEY, headers: { accept: 'application/x-ndjson' } })).text();
     const lines = ndjson.trim().split('\n').map((line) => JSON.parse(line));
@@ -130,7 +132,7 @@ describe('logins over HTTP', () => {
   });
 
   it('serves the OpenAPI document and the docs page', async () => {
-    const doc = await (await fetch(`${e2e.url}/openapi.json`)).json();
+    const doc = await json(await fetch(`${e2e.url}/openapi.json`));
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/miniprogram/{appid}/login', '/v1/logins', '/v1/events', '/v1/oauth/{appid}/callback']));
     expect((await fetch(`${e2e.url}/docs`)).status).toBe(200);
   });

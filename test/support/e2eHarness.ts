@@ -2,6 +2,7 @@ import { parseConfigFile } from '../../src/config/loadConfig.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { startServer, type RunningServer } from '../../src/serve.ts';
 import type { RouteModule } from '../../src/http/createApp.ts';
+import type { Logger } from '../../src/observability/logger.ts';
 import { createSimulator, type Simulator, type SimulatedAccount } from '../../src/simulator/simulator.ts';
 import { buildPush, sendPush, type PushEvent, type PushMode } from '../../src/simulator/pushSender.ts';
 import { createTestDatabase } from './testDatabase.ts';
@@ -31,7 +32,9 @@ export type E2E = {
  * The whole service over HTTP against real PostgreSQL (a fresh database behind a cuttable
  * proxy), a throwaway JetStream server and the WeChat simulator.
  */
-export async function startE2E(options: { followers?: number; extraRoutes?: RouteModule[]; configure?: (config: Config) => void } = {}): Promise<E2E> {
+export async function startE2E(
+  options: { followers?: number; extraRoutes?: RouteModule[]; configure?: (config: Config) => void; logger?: Logger } = {},
+): Promise<E2E> {
   const simulatedAccounts: SimulatedAccount[] = [
     { appid: OA.appid, secret: 'oa-secret', kind: 'oa', originalId: OA.originalId, seed: 'e2e', followers: { count: options.followers ?? 20 } },
     { appid: MP.appid, secret: 'mp-secret', kind: 'mp', seed: 'e2e' },
@@ -60,7 +63,7 @@ export async function startE2E(options: { followers?: number; extraRoutes?: Rout
   });
   const config: Config = { ...file, databaseUrl: proxied.toString(), natsUrl: nats.url, port: 0, dataDir: './data' };
   options.configure?.(config);
-  const server = await startServer(config, { extraRoutes: options.extraRoutes ?? [] });
+  const server = await startServer(config, { extraRoutes: options.extraRoutes ?? [], ...(options.logger ? { logger: options.logger } : {}) });
   const url = server.url;
   const accounts: Record<string, { token: string; encodingAESKey: string; originalId: string; format: 'xml' | 'json' }> = {
     [OA.appid]: { ...OA, format: 'xml' },
