@@ -22,7 +22,7 @@ export async function sendPushCommand(args: string[], config: Config): Promise<n
     console.error('send-push: no account with a callback token (pass --appid)');
     return 1;
   }
-  const openid = typeof values.openid === 'string' ? values.openid : `oTest${Date.now()}`;
+  const openid = typeof values.openid === 'string' ? values.openid : await simulatedFollower(config.wechat.apiBase, account.appid);
   const event = values.event === 'unsubscribe' ? 'unsubscribe' : 'subscribe';
   const eventKey = typeof values['event-key'] === 'string' ? values['event-key'] : undefined;
   const built = buildPush(
@@ -41,4 +41,19 @@ export async function sendPushCommand(args: string[], config: Config): Promise<n
   const last = delivery.attempts[delivery.attempts.length - 1];
   console.log(`${event} ${openid} → ${account.appid}: ${delivery.delivered ? 'delivered' : 'NOT delivered'} (HTTP ${last?.status ?? 'none'} ${last?.body ?? ''})`);
   return delivery.delivered ? 0 : 1;
+}
+
+/**
+ * Without --openid: one of the simulator's seeded followers, so the service's `user/info` lookup
+ * after the subscribe finds a unionid; a made-up openid when no simulator answers.
+ */
+async function simulatedFollower(apiBase: string, appid: string): Promise<string> {
+  const person = Math.floor(Math.random() * 10);
+  try {
+    const response = await fetch(`${apiBase}/_simulator/followers/${appid}/${person}`, { signal: AbortSignal.timeout(2000) });
+    if (response.ok) return ((await response.json()) as { openid: string }).openid;
+  } catch {
+    // no simulator running: fall through
+  }
+  return `oTest${Date.now()}`;
 }
