@@ -1,60 +1,105 @@
 import type { Db } from './database.ts';
-import { appendBatch, type AppendRequest, type AppendResult } from './appendBatch.ts';
+import { appendBatch, prepareRequest, type AppendRequest, type AppendResult, type BatchPlan, type PreparedRequest } from './appendBatch.ts';
 import { LedgerUnavailableError } from './ledgerErrors.ts';
 
-type Pending = { request: AppendRequest; resolve(result: AppendResult): void; reject(error: Error): void };
+type Pending = { request: PreparedRequest; resolve(result: AppendResult): void; reject(error: Error): void };
+type InFlight = { planned: Promise<BatchPlan | null>; hasPlan: boolean };
 
 export type GroupCommitOptions = {
   /** Upper bound of events in one transaction. */
   maxBatchEvents?: number;
+  /**
+   * Let the next batch read and plan while the one ahead commits (two transactions in flight).
+   * Off by default: it trades CPU (an extra read per batch, smaller batches) for overlap, which
+   * pays only where a core is idle while the other works; on the 2-core benchmark machine, where
+   * CPU is the limit, it did not (bench/README.md).
+   */
+  pipeline?: boolean;
   /** Called after each committed batch with the new head position. */
   onCommit?: (head: number, appended: number) => void;
 };
+
+// Captured at load: a test that fakes timers must not stall the ledger.
+const nextTurn = setImmediate;
 
 /**
  * Group commit: callers that arrive while a transaction is in flight wait for the next one,
  * which takes all of them. One caller alone pays one round trip; many callers share one fsync,
  * so throughput grows with concurrency. Each caller resolves only after its batch committed.
+ *
+ * With `pipeline`, two batches are in flight at most: the next one starts once the one ahead has
+ * planned (positions, hashes), reads and plans while that one inserts and commits, and waits
+ * for the lock only to write (see appendBatch). Callers that keep arriving (webhooks) then find
+ * the JavaScript of one batch running while the database works on the other. Callers that all
+ * wait on the same commit (a closed loop) form one batch at a time, exactly as without it.
  */
 export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
   const maxBatchEvents = options.maxBatchEvents ?? 2000;
+  const depth = options.pipeline ? 2 : 1;
   const queue: Pending[] = [];
-  let running = false;
-  let idle: Promise<void> = Promise.resolve();
-  let markIdle = () => {};
+  const inFlight: InFlight[] = [];
+  let scheduled = false;
+  const idleWaiters: (() => void)[] = [];
+  const isIdle = () => queue.length === 0 && inFlight.length === 0 && !scheduled;
 
-  async function drain(): Promise<void> {
-    running = true;
-    idle = new Promise((resolve) => (markIdle = resolve));
-    try {
-      while (queue.length > 0) {
-        const batch: Pending[] = [];
-        let size = 0;
-        while (queue.length > 0 && (batch.length === 0 || size + queue[0]!.request.events.length <= maxBatchEvents)) {
-          const next = queue.shift()!;
-          size += next.request.events.length;
-          batch.push(next);
-        }
-        await commit(batch);
-      }
-    } finally {
-      running = false;
-      markIdle();
+  function schedule(): void {
+    if (scheduled) return;
+    scheduled = true;
+    // The next turn of the event loop: every caller woken by the last commit has submitted.
+    nextTurn(() => {
+      scheduled = false;
+      pump();
+      if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
+    });
+  }
+
+  function pump(): void {
+    while (queue.length > 0 && inFlight.length < depth && (inFlight.length === 0 || inFlight[inFlight.length - 1]!.hasPlan)) {
+      let take = 1;
+      let size = queue[0]!.request.events.length;
+      while (take < queue.length && size + queue[take]!.request.events.length <= maxBatchEvents) size += queue[take++]!.request.events.length;
+      start(queue.splice(0, take));
     }
   }
 
-  async function commit(batch: Pending[]): Promise<void> {
-    let outcome: Awaited<ReturnType<typeof appendBatch>>;
+  function start(batch: Pending[]): void {
+    const previous = inFlight[inFlight.length - 1];
+    let announce: (plan: BatchPlan | null) => void = () => {};
+    const self: InFlight = { planned: new Promise((resolve) => (announce = resolve)), hasPlan: false };
+    const onPlanned = (plan: BatchPlan) => {
+      if (self.hasPlan) return;
+      self.hasPlan = true;
+      announce(plan);
+      pump();
+    };
+    inFlight.push(self);
+    void commit(batch, previous?.planned, onPlanned).finally(() => {
+      // A batch that failed before planning must not hold up the one behind it.
+      announce(null);
+      self.hasPlan = true;
+      inFlight.splice(inFlight.indexOf(self), 1);
+      pump();
+      if (isIdle()) for (const wake of idleWaiters.splice(0)) wake();
+    });
+  }
+
+  async function commit(batch: Pending[], previous: Promise<BatchPlan | null> | undefined, onPlanned: (plan: BatchPlan) => void): Promise<void> {
+    let plan: BatchPlan;
     try {
-      outcome = await db.transaction().execute((trx) => appendBatch(trx, batch.map((p) => p.request)));
+      plan = await db.transaction().execute((trx) =>
+        appendBatch(
+          trx,
+          batch.map((p) => p.request),
+          { onPlanned, ...(previous ? { previous } : {}) },
+        ),
+      );
     } catch (error) {
       const failure = new LedgerUnavailableError(`ledger append failed: ${(error as Error).message}`, { cause: error });
       for (const pending of batch) pending.reject(failure);
       return;
     }
-    const appended = outcome.outcomes.reduce((n, o) => n + (o.ok && !o.result.duplicate ? o.result.events.length : 0), 0);
-    if (appended > 0) options.onCommit?.(outcome.head, appended);
-    outcome.outcomes.forEach((result, index) => {
+    if (plan.rows.length > 0) options.onCommit?.(plan.head, plan.rows.length);
+    plan.outcomes.forEach((result, index) => {
       const pending = batch[index]!;
       if (result.ok) pending.resolve(result.result);
       else pending.reject(result.error);
@@ -64,13 +109,14 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
   return {
     submit(request: AppendRequest): Promise<AppendResult> {
       return new Promise((resolve, reject) => {
-        queue.push({ request, resolve, reject });
-        if (!running) void drain();
+        // Prepared here, while a batch in flight waits on the database, not under its lock.
+        queue.push({ request: prepareRequest(request), resolve, reject });
+        schedule();
       });
     },
     /** Resolves when no batch is in flight (for shutdown). */
-    async flushed(): Promise<void> {
-      await idle;
+    flushed(): Promise<void> {
+      return isIdle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
 }

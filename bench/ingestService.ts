@@ -1,0 +1,31 @@
+// The service under test in the ingest benchmark, in its own process: `startServer` configured
+// like the end-to-end harness (one Official Account, the simulator as WeChat's API).
+import { parseConfigFile } from '../src/config/loadConfig.ts';
+import type { Config } from '../src/config/schema.ts';
+import { startServer, type RunningServer } from '../src/serve.ts';
+import { onParentMessage, sendToParent, type ChildMessage } from './benchChild.ts';
+import { BENCH_OA } from './signedPushes.ts';
+
+let server: RunningServer | null = null;
+
+onParentMessage(
+  async (message: ChildMessage) => {
+    if (message.type === 'start') {
+      const file = parseConfigFile({
+        accounts: [{ appid: BENCH_OA.appid, kind: 'oa', secret: BENCH_OA.secret, token: BENCH_OA.token, encodingAESKey: BENCH_OA.encodingAESKey, originalId: BENCH_OA.originalId }],
+        apiKeys: [{ key: 'bench-admin-key-0123456789', scopes: ['admin'] }],
+        wechat: { apiBase: message.apiBase as string, watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+      });
+      const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: (message.natsUrl as string | null) ?? null, port: 0, dataDir: './data' };
+      server = await startServer(config);
+      sendToParent({ type: 'listening', url: server.url });
+    } else if (message.type === 'stats') {
+      const { ledger, unionidResolver } = server!.service;
+      const verified = await ledger.verify();
+      sendToParent({ type: 'stats', head: await ledger.head(), verified, resolver: unionidResolver.stats() });
+    }
+  },
+  async () => {
+    await server?.close();
+  },
+);

@@ -1,0 +1,19 @@
+// `npm run bench -- <name> [--flag=value …]` runs one benchmark; `npm run bench` lists them.
+import type { Benchmark } from './benchmark.ts';
+
+/** One line per benchmark: its name, what it measures, and where it lives. */
+const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
+  append: { about: 'ledger.append events/s at 1/8/64/256 concurrent callers vs a raw batched INSERT', load: () => import('./append.ts') },
+  ingest: { about: 'webhook ingest end to end (64 connections, separate load process) vs a minimal INSERT handler', load: () => import('./ingest.ts') },
+};
+
+const [name, ...args] = process.argv.slice(2);
+const entry = name ? benchmarks[name] : undefined;
+if (!entry) {
+  if (name) console.error(`unknown benchmark: ${name}\n`);
+  console.log('usage: npm run bench -- <name> [--flag=value …]\n');
+  for (const [key, { about }] of Object.entries(benchmarks)) console.log(`  ${key.padEnd(10)} ${about}`);
+  process.exit(name ? 1 : 0);
+}
+const benchmark = await entry.load();
+await benchmark.main(args);
