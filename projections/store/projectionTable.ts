@@ -1,0 +1,68 @@
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { keyOf, type Key } from '../key.ts';
+import type { ProjectionName } from '../projection.ts';
+import { columnList, loadRowsQuery, writeRowsQuery, type Column } from './tableColumns.ts';
+
+/** Any connection or transaction: table code never decides where it runs. */
+export type Queryable = Kysely<any>;
+
+/** What a batch changed: rows new to the table, and rows it had (and the batch loaded). */
+export type RowChanges<Row> = { insert: readonly Row[]; update: readonly Row[] };
+
+/**
+ * The SQL side of one projection: its versioned table and the two statements the daemon runs per
+ * batch (load the touched rows, write the changed ones), each one round trip whatever the batch
+ * size. Rows cross the boundary as the fold's own row type, so the fold never sees SQL.
+ */
+export type ProjectionTable<Row> = {
+  name: ProjectionName;
+  /** Creates the table with its primary key only: a rebuild loads faster without the other indexes. */
+  createTable(db: Queryable, table: string): Promise<void>;
+  /** The indexes queries need; idempotent, created before a version becomes active. */
+  createIndexes(db: Queryable, table: string): Promise<void>;
+  load(db: Queryable, table: string, keys: readonly Key[]): Promise<Row[]>;
+  write(db: Queryable, table: string, changes: RowChanges<Row>): Promise<void>;
+  /** The statements themselves, for tests that EXPLAIN them. */
+  loadQuery(table: string, keys: readonly Key[]): RawBuilder<unknown>;
+  writeQuery(table: string, changes: RowChanges<Row>): RawBuilder<unknown> | null;
+  /** Every row, for `verifyProjections`. */
+  readAll(db: Queryable, table: string): Promise<Row[]>;
+  keyOfRow(row: Row): string;
+};
+
+/** `proj_identity_links_v3`: the only place a table name is made from a projection name. */
+export function tableNameOf(name: ProjectionName, version: number): string {
+  if (!Number.isSafeInteger(version) || version < 1) throw new RangeError(`not a projection version: ${version}`);
+  return `proj_${name.replaceAll('-', '_')}_v${version}`;
+}
+
+/** A projection table from its DDL, its columns and how a selected row becomes a fold row. */
+export function defineProjectionTable<Row extends Key, SqlRow>(definition: {
+  name: ProjectionName;
+  columns: readonly Column<Row>[];
+  fromSql(row: SqlRow): Row;
+  createTable(db: Queryable, table: string): Promise<void>;
+  createIndexes(db: Queryable, table: string): Promise<void>;
+}): ProjectionTable<Row> {
+  const { columns, fromSql } = definition;
+  return {
+    name: definition.name,
+    createTable: definition.createTable,
+    createIndexes: definition.createIndexes,
+    loadQuery: (table, keys) => loadRowsQuery<Row, SqlRow>(table, columns, keys),
+    writeQuery: (table, changes) => writeRowsQuery(table, columns, changes),
+    async load(db, table, keys) {
+      if (keys.length === 0) return [];
+      const { rows } = await loadRowsQuery<Row, SqlRow>(table, columns, keys).execute(db);
+      return rows.map(fromSql);
+    },
+    async write(db, table, changes) {
+      await writeRowsQuery(table, columns, changes)?.execute(db);
+    },
+    async readAll(db, table) {
+      const { rows } = await sql<SqlRow>`select ${columnList(columns)} from ${sql.table(table)}`.execute(db);
+      return rows.map(fromSql);
+    },
+    keyOfRow: (row) => keyOf(row.appid, row.openid),
+  };
+}

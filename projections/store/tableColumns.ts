@@ -1,0 +1,71 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/** One column of a projection table: its name, its element type for array casts, its value. */
+export type Column<Row> = { name: string; type: string; value(row: Row): unknown };
+
+/** Both projections are keyed by `(appid, openid)`. */
+const KEY = new Set(['appid', 'openid']);
+
+export function columnList<Row>(columns: readonly Column<Row>[], prefix = ''): RawBuilder<unknown> {
+  return sql.raw(columns.map((c) => `${prefix}${c.name}`).join(', '));
+}
+
+/** One array parameter per column, cast to its type: the rows cross the wire column by column. */
+function columnArrays<Row>(columns: readonly Column<Row>[], rows: readonly Row[]): RawBuilder<unknown> {
+  return sql.join(columns.map((c) => sql`${arrayLiteral(rows, c.value)}::${sql.raw(c.type)}[]`));
+}
+
+const NEEDS_ESCAPE = /[\\"]/;
+
+/**
+ * The text form of a one-dimensional PostgreSQL array, built in one pass: pg's generic
+ * serializer runs two regular expressions over every element, a measurable share of a rebuild.
+ * Every element is quoted, so only backslashes and double quotes need escaping.
+ */
+export function arrayLiteral<T>(items: readonly T[], value: (item: T) => unknown): string {
+  let literal = '{';
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) literal += ',';
+    const v = value(items[i]!);
+    if (v === null || v === undefined) {
+      literal += 'NULL';
+      continue;
+    }
+    const text = typeof v === 'string' ? v : String(v);
+    literal += NEEDS_ESCAPE.test(text) ? `"${text.replace(/[\\"]/g, '\\$&')}"` : `"${text}"`;
+  }
+  return `${literal}}`;
+}
+
+/**
+ * The write of a batch, as ONE statement whatever its size: rows the batch created are plain
+ * inserts, rows it loaded are updates (a writable CTE does both). The caller knows which is which
+ * (it loaded the existing rows under the checkpoint's row lock), so there is no need for
+ * `on conflict`, whose speculative insertion costs about 40% more per row.
+ */
+export function writeRowsQuery<Row>(
+  table: string,
+  columns: readonly Column<Row>[],
+  changes: { insert: readonly Row[]; update: readonly Row[] },
+): RawBuilder<unknown> | null {
+  const names = columnList(columns);
+  const insert =
+    changes.insert.length > 0 ? sql`insert into ${sql.table(table)} (${names}) select * from unnest(${columnArrays(columns, changes.insert)})` : null;
+  const assignments = sql.raw(columns.filter((c) => !KEY.has(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
+  const update =
+    changes.update.length > 0
+      ? sql`update ${sql.table(table)} t set ${assignments}
+            from unnest(${columnArrays(columns, changes.update)}) as u(${names})
+            where t.appid = u.appid and t.openid = u.openid`
+      : null;
+  if (insert && update) return sql`with updated as (${update}) ${insert}`;
+  return insert ?? update;
+}
+
+/** The rows of the given keys, in one select: an index probe per key, joined from two arrays. */
+export function loadRowsQuery<Row, SqlRow>(table: string, columns: readonly Column<Row>[], keys: readonly { appid: string; openid: string }[]): RawBuilder<SqlRow> {
+  return sql<SqlRow>`
+    select ${columnList(columns, 't.')}
+    from unnest(${arrayLiteral(keys, (k) => k.appid)}::text[], ${arrayLiteral(keys, (k) => k.openid)}::text[]) as k(appid, openid)
+    join ${sql.table(table)} t on t.appid = k.appid and t.openid = k.openid`;
+}
