@@ -12,6 +12,8 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { createUnionidResolver, type UnionidResolver } from './commands/unionidResolver.ts';
 import { createSessionKeyVault, type SessionKeyVault } from './commands/sessionKeyVault.ts';
+import { createProjectionRunner, type ProjectionRunner } from '../projections/projectionRunner.ts';
+import type { ProjectionContext } from '../projections/projection.ts';
 
 export type ServiceOptions = {
   logger?: Logger;
@@ -31,6 +33,8 @@ export type Service = {
   wechat(appid: string): WechatClient | undefined;
   unionidResolver: UnionidResolver;
   vault: SessionKeyVault;
+  projections: ProjectionRunner;
+  projectionContext: ProjectionContext;
   close(): Promise<void>;
 };
 
@@ -91,7 +95,20 @@ export async function createService(config: Config, options: ServiceOptions = {}
   };
   const unionidResolver = createUnionidResolver({ ledger, clientOf: wechat, logger });
   const vault = createSessionKeyVault(storage.db, config.sessionKeySecret);
-  if (options.background !== false) relay.start();
+  const projectionContext: ProjectionContext = { kindOf: (appid) => accounts.get(appid)?.kind };
+  const projections = createProjectionRunner({
+    ledger,
+    ctx: projectionContext,
+    daemon: {
+      onApplied() {
+        for (const status of projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
+      },
+    },
+  });
+  if (options.background !== false) {
+    relay.start();
+    projections.start();
+  }
 
   return {
     config,
@@ -105,7 +122,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
     wechat,
     unionidResolver,
     vault,
+    projections,
+    projectionContext,
     async close() {
+      await projections.stop();
       await relay.stop();
       await unionidResolver.idle();
       await ledger.close();

@@ -8,6 +8,8 @@ import { callbackRoutes } from './callbackRoutes.ts';
 import { loginRoutes } from './loginRoutes.ts';
 import { eventRoutes } from './eventRoutes.ts';
 import { healthRoutes } from './healthRoutes.ts';
+import { queryRoutes } from './queryRoutes.ts';
+import { projectionRoutes } from './projectionRoutes.ts';
 
 export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
 
@@ -38,6 +40,8 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   app.route('/', callbackRoutes(service));
   app.route('/', loginRoutes(service, requireScope));
   app.route('/', eventRoutes(service, requireScope));
+  app.route('/', queryRoutes(service, requireScope));
+  app.route('/', projectionRoutes(service, requireScope));
   for (const routes of extraRoutes) app.route('/', routes(service, requireScope));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -1,6 +1,7 @@
 import { ZodError } from 'zod';
 import { WechatError } from '../wechat/errors.ts';
 import { CommandError } from '../commands/commandError.ts';
+import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
 import { IdempotencyConflictError, InvalidEventError, LedgerUnavailableError, WrongExpectedVersionError } from '../ledger/ledgerErrors.ts';
 
 export type ErrorBody = { error: { code: string; message: string } };
@@ -29,6 +30,8 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof IdempotencyConflictError || error instanceof WrongExpectedVersionError) return make(409, error.code, error.message);
   if (error instanceof InvalidEventError) return make(400, error.code, error.message);
   if (error instanceof LedgerUnavailableError) return make(503, error.code, 'the ledger is unavailable; retry later');
+  // The read side is behind or not built yet: retry shortly, nothing is wrong with the request.
+  if (error instanceof ProjectionUnavailableError || error instanceof ProjectionLagError) return make(503, error.code, error.message);
   if (error instanceof ZodError) return make(400, 'invalid_request', error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   if (isConnectionError(error)) return make(503, 'ledger_unavailable', 'the ledger is unavailable; retry later');
   return make(500, 'internal_error', 'internal error', false);

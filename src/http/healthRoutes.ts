@@ -21,6 +21,15 @@ export function healthRoutes(service: Service) {
     }
     const relay = service.relay.status();
     checks.relay = { ...relay, lag: Math.max(0, relay.head - relay.cursor) };
+    checks.projections = service.projections.status().map(({ name, version, checkpoint, lag, leader, rebuilding, lastError }) => ({
+      name,
+      version,
+      checkpoint,
+      lag,
+      leader,
+      rebuilding,
+      lastError,
+    }));
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {

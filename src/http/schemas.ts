@@ -50,3 +50,38 @@ export const LoginAnswerSchema = z
   .openapi('LoginAnswer');
 
 export const AppidParam = z.object({ appid: z.string().min(1).max(64).openapi({ param: { name: 'appid', in: 'path' }, example: 'wxdemo0000000mp01' }) });
+
+const AccountKindSchema = z.enum(['oa', 'mp', 'web']).nullable();
+const AccountRefSchema = z.object({ appid: z.string(), openid: z.string() });
+
+export const FollowSchema = z
+  .object({
+    subscribed: z.boolean(),
+    subscribedAt: z.string().nullable(),
+    unsubscribedAt: z.string().nullable(),
+    scene: z.string().nullable(),
+    source: z.string(),
+  })
+  .openapi('Follow');
+
+export const UserSchema = z
+  .object({
+    appid: z.string(),
+    openid: z.string(),
+    kind: AccountKindSchema,
+    unionid: z.string().nullable(),
+    follow: FollowSchema.nullable(),
+    linked: z.array(z.object({ appid: z.string(), openid: z.string(), kind: AccountKindSchema })),
+    convertedTo: AccountRefSchema.nullable(),
+    convertedFrom: AccountRefSchema.nullable(),
+  })
+  .openapi('User');
+
+export const UnionidSchema = z
+  .object({
+    unionid: z.string(),
+    accounts: z.array(z.object({ appid: z.string(), openid: z.string(), kind: AccountKindSchema, follow: FollowSchema.nullable() })),
+  })
+  .openapi('Unionid');
+
+export const FollowStatusSchema = z.object({ subscribed: z.boolean(), openid: z.string().nullable() }).openapi('FollowStatus');
