@@ -5,7 +5,9 @@ import type { Benchmark } from './benchmark.ts';
 const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
   append: { about: 'ledger.append events/s at 1/8/64/256 concurrent callers vs a raw batched INSERT', load: () => import('./append.ts') },
   ingest: { about: 'webhook ingest end to end (64 connections, separate load process) vs a minimal INSERT handler', load: () => import('./ingest.ts') },
+  reconcile: { about: 'reconciliation of a 1M-follower account (initial import, then a pass with drift): seconds, peak RSS', load: () => import('./reconcile.ts') },
   rebuild: { about: 'rebuild both projections from position 0 over 1M generated events (kept in database proj_bench for reruns)', load: () => import('./rebuild.ts') },
+  convert: { about: 'openid conversion of 1M openids, killed midway and resumed: calls/s vs configured, exactly-once events', load: () => import('./convert.ts') },
 };
 
 const [name, ...args] = process.argv.slice(2);

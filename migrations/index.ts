@@ -2,10 +2,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_ledger.ts';
 import * as m0002 from './0002_wechat_state.ts';
 import * as m0003 from './0003_projections.ts';
+import * as m0004 from './0004_jobs.ts';
 
 /** Numbered schema migrations, applied in name order by kysely's Migrator. Append, never edit. */
 export const migrations: Record<string, Migration> = {
   '0001_ledger': m0001,
   '0002_wechat_state': m0002,
   '0003_projections': m0003,
+  '0004_jobs': m0004,
 };
