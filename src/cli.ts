@@ -1,22 +1,37 @@
 import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config/loadConfig.ts';
 import { openStorage } from './ledger/openStorage.ts';
+import { createService } from './createService.ts';
+import { createLogger } from './observability/logger.ts';
+import { verifyProjections } from '../projections/verifyProjections.ts';
 import { migrateToLatest } from './ledger/migrate.ts';
-import { createLedger } from './ledger/ledger.ts';
 import { startServer } from './serve.ts';
 import { startSimulatorFromEnv } from './simulator/main.ts';
 import { sendPushCommand } from './sendPushCommand.ts';
+import { jobCommand } from './jobs/cli/jobCommand.ts';
 
 const HELP = `identity-ledger <command> [options]
 
 Commands:
   serve                       run the service (HTTP API, webhook, relay, projections)
   migrate                     apply pending schema migrations and exit
-  verify                      check the ledger's hash chain (and projections) and exit non-zero when broken
+  verify                      check the ledger's hash chain and compare each projection with a fresh fold;
+                              exits 2 when anything differs
+  rebuild [name]              rebuild identity-links, follow-state (default: both) from position 0, blue/green
   simulate                    run the WeChat simulator (SIMULATOR_PORT, default 3100)
   send-push                   sign (and encrypt) a push like WeChat and POST it to the service
       --appid <appid> --openid <openid> [--event subscribe|unsubscribe] [--mode plain|compatible|safe]
       [--url http://127.0.0.1:3000] [--event-key qrscene_1]
+  reconcile <appid>           reconcile an OA's follow state with WeChat's follower list (user/get)
+  backfill-unionids <appid>   look up the unionid of every openid of the OA that lacks one (batchget)
+  convert-openids --from <old appid|gh_id> --to <new appid> [--dry-run] [--all] [--openids-file f] [--backfill]
+                              convert openids after an account migration (changeopenid, 15-day window)
+  resume <job id>             continue a paused, failed or interrupted job where it stopped
+  jobs [<job id>] [--kind k] [--appid a] [--status s] [--limit n]
+                              list recent jobs, or show one
+      Jobs run in this process with a progress bar (plain lines when not a terminal); --detach only
+      queues one for a running service. Ctrl-C hands a job back: resume continues it. JOB_LEASE_SECONDS
+      (default 30): how soon another instance may take over the job of a process that died.
 
 Options:
   --config <file>             configuration file (default: $LEDGER_CONFIG, else the embedded demo)
@@ -67,15 +82,38 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'verify': {
-      const config = loadConfig({ configPath });
-      const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
-      await migrateToLatest(storage.db);
-      const ledger = createLedger(storage);
-      const result = await ledger.verify();
-      console.log(JSON.stringify({ ledger: result }, null, 2));
-      await ledger.close();
-      await storage.close();
-      return result.ok ? 0 : 2;
+      const service = await createService(loadConfig({ configPath }), { background: false, logger: quietLogger() });
+      try {
+        service.projections.start();
+        await service.projections.waitFor(await service.ledger.head(), 10 * 60_000);
+        const ledger = await service.ledger.verify();
+        const projections = await verifyProjections(service.ledger, service.projectionContext);
+        console.log(JSON.stringify({ ledger, projections }, null, 2));
+        return ledger.ok && projections.every((p) => p.ok) ? 0 : 2;
+      } finally {
+        await service.close();
+      }
+    }
+    case 'rebuild': {
+      const requested = rest.filter((arg) => !arg.startsWith('-'));
+      const names = requested.length > 0 ? requested : ['identity-links', 'follow-state'];
+      const unknown = names.filter((name) => name !== 'identity-links' && name !== 'follow-state');
+      if (unknown.length > 0) {
+        console.error(`unknown projection: ${unknown.join(', ')} (identity-links, follow-state)`);
+        return 1;
+      }
+      const service = await createService(loadConfig({ configPath }), { background: false, logger: quietLogger() });
+      try {
+        // This process folds the rebuild unless a running service leads the projection; then
+        // that service does, and this waits for the switch.
+        service.projections.start();
+        const started = Date.now();
+        const rebuilt = await Promise.all(names.map((name) => service.projections.rebuild(name as 'identity-links' | 'follow-state', { timeoutMs: 60 * 60_000 })));
+        console.log(`rebuilt ${rebuilt.map((r) => `${r.name} (now v${r.version})`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        return 0;
+      } finally {
+        await service.close();
+      }
     }
     case 'simulate': {
       await startSimulatorFromEnv();
@@ -83,10 +121,21 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'send-push':
       return sendPushCommand(rest, loadConfig({ configPath }));
+    case 'reconcile':
+    case 'backfill-unionids':
+    case 'convert-openids':
+    case 'resume':
+    case 'jobs':
+      return jobCommand(command, rest, loadConfig({ configPath }));
     default:
       console.error(`unknown command: ${command}\n\n${HELP}`);
       return 1;
   }
+}
+
+/** One-shot commands print their result; the service's info lines would only be noise. */
+function quietLogger() {
+  return createLogger({ level: process.env.LOG_LEVEL ?? 'warn' });
 }
 
 function announce(url: string, config: ReturnType<typeof loadConfig>): void {
@@ -99,7 +148,7 @@ function announce(url: string, config: ReturnType<typeof loadConfig>): void {
   if (oa) {
     lines.push(
       `  Try it:     npx identity-ledger simulate              # WeChat simulator on :3100 (another terminal)`,
-      `              npx identity-ledger send-push --appid ${oa.appid} --openid oTest123 --mode safe`,
+      `              npx identity-ledger send-push --appid ${oa.appid} --mode safe`,
       `              curl -H 'Authorization: Bearer <api key>' ${url}/v1/events`,
     );
   }

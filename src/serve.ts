@@ -3,13 +3,15 @@ import type { Config } from './config/schema.ts';
 import { createService, type Service } from './createService.ts';
 import { createApp, type RouteModule } from './http/createApp.ts';
 import type { Logger } from './observability/logger.ts';
+import { jobRoutes, startJobRunner, type JobRunnerOptions } from './jobs/index.ts';
 
 export type RunningServer = { service: Service; url: string; port: number; close(): Promise<void> };
 
 /** Starts one service instance with its HTTP server; `close` drains both. */
-export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; logger?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; logger?: Logger; jobs?: JobRunnerOptions } = {}): Promise<RunningServer> {
   const service = await createService(config, options.logger ? { logger: options.logger } : {});
-  const app = createApp(service, options.extraRoutes ?? []);
+  const jobs = startJobRunner(service, options.jobs ?? {});
+  const app = createApp(service, [jobRoutes, ...(options.extraRoutes ?? [])]);
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, () => resolve(s));
   });
@@ -24,6 +26,7 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
       // Idle keep-alive connections would hold close() open until their timeout.
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       await closed;
+      await jobs.stop();
       await service.close();
     },
   };

@@ -3,6 +3,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { startServer, type RunningServer } from '../../src/serve.ts';
 import type { RouteModule } from '../../src/http/createApp.ts';
 import type { Logger } from '../../src/observability/logger.ts';
+import type { JobRunnerOptions } from '../../src/jobs/index.ts';
 import { createSimulator, type Simulator, type SimulatedAccount } from '../../src/simulator/simulator.ts';
 import { buildPush, sendPush, type PushEvent, type PushMode } from '../../src/simulator/pushSender.ts';
 import { createTestDatabase } from './testDatabase.ts';
@@ -33,7 +34,7 @@ export type E2E = {
  * proxy), a throwaway JetStream server and the WeChat simulator.
  */
 export async function startE2E(
-  options: { followers?: number; extraRoutes?: RouteModule[]; configure?: (config: Config) => void; logger?: Logger } = {},
+  options: { followers?: number; extraRoutes?: RouteModule[]; configure?: (config: Config) => void; logger?: Logger; jobs?: JobRunnerOptions } = {},
 ): Promise<E2E> {
   const simulatedAccounts: SimulatedAccount[] = [
     { appid: OA.appid, secret: 'oa-secret', kind: 'oa', originalId: OA.originalId, seed: 'e2e', followers: { count: options.followers ?? 20 } },
@@ -63,7 +64,7 @@ export async function startE2E(
   });
   const config: Config = { ...file, databaseUrl: proxied.toString(), natsUrl: nats.url, port: 0, dataDir: './data' };
   options.configure?.(config);
-  const server = await startServer(config, { extraRoutes: options.extraRoutes ?? [], ...(options.logger ? { logger: options.logger } : {}) });
+  const server = await startServer(config, { extraRoutes: options.extraRoutes ?? [], ...(options.logger ? { logger: options.logger } : {}), ...(options.jobs ? { jobs: options.jobs } : {}) });
   const url = server.url;
   const accounts: Record<string, { token: string; encodingAESKey: string; originalId: string; format: 'xml' | 'json' }> = {
     [OA.appid]: { ...OA, format: 'xml' },
