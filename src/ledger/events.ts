@@ -16,9 +16,11 @@ export const EventSource = z.enum([
 ]);
 export type EventSource = z.infer<typeof EventSource>;
 
-const appid = z.string().min(1).max(64);
-const openid = z.string().min(1).max(128);
-const unionid = z.string().min(1).max(128);
+// PostgreSQL text and jsonb cannot hold U+0000: refuse it here (400), not at INSERT (503).
+const text = () => z.string().regex(/^[^\u0000]*$/, 'must not contain U+0000');
+const appid = text().min(1).max(64);
+const openid = text().min(1).max(128);
+const unionid = text().min(1).max(128);
 
 export const UnionidVia = z.enum(['code2session', 'decrypt', 'user_info', 'batchget', 'oauth', 'report']);
 export type UnionidVia = z.infer<typeof UnionidVia>;
@@ -27,16 +29,16 @@ export const EventData = {
   'follow.subscribed': z.object({
     appid,
     openid,
-    scene: z.string().optional(),
-    eventKey: z.string().optional(),
-    ticket: z.string().optional(),
+    scene: text().optional(),
+    eventKey: text().optional(),
+    ticket: text().optional(),
   }),
   'follow.unsubscribed': z.object({ appid, openid }),
   'login.recorded': z.object({ appid, openid, unionid: unionid.optional() }),
-  'oauth.authorized': z.object({ appid, openid, scope: z.string(), unionid: unionid.optional() }),
+  'oauth.authorized': z.object({ appid, openid, scope: text(), unionid: unionid.optional() }),
   'unionid.resolved': z.object({ appid, openid, unionid, via: UnionidVia }),
   'openid.converted': z.object({ fromAppid: appid, fromOpenid: openid, toAppid: appid, toOpenid: openid }),
-  'openid.conversion_failed': z.object({ fromAppid: appid, fromOpenid: openid, toAppid: appid, reason: z.string() }),
+  'openid.conversion_failed': z.object({ fromAppid: appid, fromOpenid: openid, toAppid: appid, reason: text() }),
   'reconciliation.completed': z.object({
     appid,
     followers: z.number().int().nonnegative(),
@@ -53,9 +55,9 @@ export type EventDataOf<T extends EventType> = z.infer<(typeof EventData)[T]>;
 
 export const EventMeta = z.object({
   source: EventSource,
-  correlationId: z.string().optional(),
-  causationId: z.string().optional(),
-  idempotencyKey: z.string().min(1).max(512),
+  correlationId: text().optional(),
+  causationId: text().optional(),
+  idempotencyKey: text().min(1).max(512),
 });
 export type EventMeta = z.infer<typeof EventMeta>;
 
@@ -89,7 +91,7 @@ export type LedgerEvent<T extends EventType = EventType> = T extends EventType
     }
   : never;
 
-/** The appid an event is about: the subject's account, or the target account of a conversion. */
+/** The appid an event is about: the subject's account; for a conversion, the old (source) account. */
 export function appidOf(type: EventType, data: Record<string, unknown>): string {
   const value = type === 'openid.converted' || type === 'openid.conversion_failed' ? data.fromAppid : data.appid;
   return String(value);

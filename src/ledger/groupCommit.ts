@@ -1,8 +1,9 @@
 import type { Db } from './database.ts';
 import { appendBatch, prepareRequest, type AppendRequest, type AppendResult, type BatchPlan, type PreparedRequest } from './appendBatch.ts';
-import { LedgerUnavailableError } from './ledgerErrors.ts';
+import { InvalidEventError, LedgerUnavailableError } from './ledgerErrors.ts';
 
-type Pending = { request: PreparedRequest; resolve(result: AppendResult): void; reject(error: Error): void };
+/** `alone`: retried in a transaction of its own after its batch failed (see `commit`). */
+type Pending = { request: PreparedRequest; resolve(result: AppendResult): void; reject(error: Error): void; alone?: boolean };
 type InFlight = { planned: Promise<BatchPlan | null>; hasPlan: boolean };
 
 export type GroupCommitOptions = {
@@ -57,7 +58,9 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
     while (queue.length > 0 && inFlight.length < depth && (inFlight.length === 0 || inFlight[inFlight.length - 1]!.hasPlan)) {
       let take = 1;
       let size = queue[0]!.request.events.length;
-      while (take < queue.length && size + queue[take]!.request.events.length <= maxBatchEvents) size += queue[take++]!.request.events.length;
+      if (!queue[0]!.alone) {
+        while (take < queue.length && !queue[take]!.alone && size + queue[take]!.request.events.length <= maxBatchEvents) size += queue[take++]!.request.events.length;
+      }
       start(queue.splice(0, take));
     }
   }
@@ -94,7 +97,16 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
         ),
       );
     } catch (error) {
-      const failure = new LedgerUnavailableError(`ledger append failed: ${(error as Error).message}`, { cause: error });
+      if (batch.length > 1 && !isConnectionError(error)) {
+        // The database refused something in this batch, not the batch: retry each caller in a
+        // transaction of its own, so one bad request fails alone instead of everyone with it.
+        queue.unshift(...batch.map((pending) => ({ ...pending, alone: true })));
+        schedule();
+        return;
+      }
+      const failure = isConnectionError(error)
+        ? new LedgerUnavailableError(`ledger append failed: ${(error as Error).message}`, { cause: error })
+        : new InvalidEventError(`the database refused this event: ${(error as Error).message}`, { cause: error });
       for (const pending of batch) pending.reject(failure);
       return;
     }
@@ -119,4 +131,11 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
       return isIdle() ? Promise.resolve() : new Promise((resolve) => idleWaiters.push(resolve));
     },
   };
+}
+
+/** Errors that say the database is unreachable (retrying each caller alone would not help). */
+function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  if (typeof code !== 'string') return /connection|terminat|ECONN|timeout/i.test(String((error as Error)?.message));
+  return code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code.startsWith('E');
 }

@@ -59,6 +59,23 @@ describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
     ).rejects.toBeInstanceOf(InvalidEventError);
   });
 
+  it('refuses U+0000 in event strings as invalid (PostgreSQL could not store it)', async () => {
+    await expect(ledger.append([subscribed('wxnul', 'a\u0000b')])).rejects.toBeInstanceOf(InvalidEventError);
+  });
+
+  it('a request the database refuses fails alone, not the callers batched with it', async () => {
+    // Valid for JavaScript, out of range for timestamptz: the INSERT of the whole batch fails.
+    const poison = subscribed('wxpoison', 'o-poison', 'poison-1', '-271821-04-20T00:00:00.000Z');
+    const results = await Promise.allSettled([
+      ledger.append([subscribed('wxpoison', 'o-good-1')]),
+      ledger.append([poison]),
+      ledger.append([subscribed('wxpoison', 'o-good-2')]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(InvalidEventError);
+    expect((await ledger.read({ appid: 'wxpoison' })).map((e) => (e.data as { openid: string }).openid)).toEqual(['o-good-1', 'o-good-2']);
+  });
+
   it('refuses UPDATE, DELETE and TRUNCATE of events', async () => {
     await ledger.append([subscribed('wximm', 'o1')]);
     await expect(sql`update events set type = 'x' where position = 1`.execute(env.storage.db)).rejects.toThrow(/append-only/);
