@@ -11,7 +11,7 @@ export async function sendPushCommand(args: string[], config: Config): Promise<n
       appid: { type: 'string' },
       openid: { type: 'string' },
       event: { type: 'string', default: 'subscribe' },
-      mode: { type: 'string', default: 'plain' },
+      mode: { type: 'string' },
       url: { type: 'string' },
       'event-key': { type: 'string' },
       config: { type: 'string' },
@@ -32,7 +32,7 @@ export async function sendPushCommand(args: string[], config: Config): Promise<n
       ...(account.encodingAESKey ? { encodingAESKey: account.encodingAESKey } : {}),
       originalId: account.originalId ?? account.appid,
       format: account.pushFormat,
-      mode: (values.mode as PushMode) ?? 'plain',
+      mode: (values.mode as PushMode | undefined) ?? (account.encodingAESKey ? 'safe' : 'plain'),
     },
     event === 'subscribe' ? { event, openid, ...(eventKey ? { eventKey } : {}) } : { event, openid },
   );

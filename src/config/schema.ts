@@ -11,6 +11,11 @@ export const Account = z.object({
   token: z.string().min(1).optional(),
   /** 43 characters; present when the account uses compatible or safe (AES) mode. */
   encodingAESKey: z.string().length(43).optional(),
+  /**
+   * With an encodingAESKey, plain-mode pushes are refused (403 encryption_required) unless this
+   * is true: in plain mode nothing authenticates a push's body.
+   */
+  acceptPlaintext: z.boolean().default(false),
   /** `gh_…`: WeChat's original id; changeopenid reports accept it as `from_appid`. */
   originalId: z.string().optional(),
   /** Mini programs choose XML or JSON pushes in their console. */

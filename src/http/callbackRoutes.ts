@@ -23,7 +23,7 @@ export function callbackRoutes(service: Service) {
     const query = c.req.query();
     const echostr = verifyUrl({
       token: account.token,
-      query: { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '', echostr: query.echostr ?? '' },
+      query: { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '', echostr: query.echostr },
     });
     return c.text(echostr);
   });
@@ -47,6 +47,7 @@ export function callbackRoutes(service: Service) {
         format: account.pushFormat,
         maxBytes: service.config.bodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
+        requireEncryption: Boolean(account.encodingAESKey) && !account.acceptPlaintext,
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
       service.metrics.pushes.inc({ appid: account.appid, kind: result.push.kind, outcome });

@@ -25,6 +25,12 @@ export interface DecodePushInput {
   /** The account's configured push format (OA: xml; MP: xml or json). */
   format: PushFormat;
   maxBytes: number;
+  /**
+   * Refuse pushes without `Encrypt`. `signature` covers only token, timestamp and nonce, so for an
+   * account in safe or compatible mode a plain body would let anyone holding one signed callback
+   * URL (an access log) forge pushes; only `msg_signature` covers the content.
+   */
+  requireEncryption?: boolean | undefined;
   /** null or absent: WeChat's timestamp is not bounded (shared/DESIGN.md §5). */
   timestampToleranceSeconds?: number | null | undefined;
   /** Milliseconds since the epoch; defaults to Date.now(). */
@@ -51,6 +57,9 @@ export function decodePush(input: DecodePushInput): Push {
     // WeChat said it encrypted the push; a clear body here was stripped or forged.
     if (query.encrypt_type?.toLowerCase() === 'aes') {
       throw new CryptoError('malformed_payload', 'encrypt_type=aes but the body has no Encrypt');
+    }
+    if (input.requireEncryption) {
+      throw new SignatureError('encryption_required', 'this account accepts only encrypted (safe or compatible mode) pushes');
     }
     return parsePush(outer);
   }

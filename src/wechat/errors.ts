@@ -11,7 +11,7 @@ export abstract class WechatError extends Error {
 
 /** The request does not prove it came from WeChat: answer 403, do not look at the body further. */
 export class SignatureError extends WechatError {
-  readonly code: 'invalid_signature' | 'stale_timestamp';
+  readonly code: 'invalid_signature' | 'stale_timestamp' | 'encryption_required';
   readonly status = 403;
   constructor(code: SignatureError['code'], message: string) {
     super(message);

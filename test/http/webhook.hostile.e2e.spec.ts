@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, OA, type E2E } from '../support/e2eHarness.ts';
+import { startE2E, OA, MP, type E2E } from '../support/e2eHarness.ts';
 import { buildPush, defaultPushCrypto, sendPush } from '../../src/simulator/pushSender.ts';
 import { createMessageCrypto } from '../../src/wechat/messageCrypto.ts';
 import { computeSignature, computeMsgSignature } from '../../src/wechat/signature.ts';
@@ -83,6 +83,18 @@ describe('bad and hostile pushes: the right status, nothing appended, the servic
   it('a 5 MiB body → 413 payload_too_large', async () => {
     const body = new Uint8Array(5 * 1024 * 1024).fill(0x41);
     expect(await post(signedQuery(), body)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+  });
+
+  it('a plain push to an account with an EncodingAESKey (safe mode) → 403 encryption_required', async () => {
+    const built = buildPush({ ...MP, format: 'json', mode: 'plain' }, { event: 'user_authorization_revoke', openid: 'o-forged' });
+    const delivery = await sendPush(`${e2e.url}/wechat/${MP.appid}/callback`, built, { tries: 1 });
+    expect(delivery.attempts[0]!.status).toBe(403);
+    expect(JSON.parse(delivery.attempts[0]!.body).error.code).toBe('encryption_required');
+  });
+
+  it('a signed URL verification without echostr → 400', async () => {
+    const response = await fetch(`${e2e.url}/wechat/${OA.appid}/callback?${new URLSearchParams(signedQuery())}`);
+    expect(response.status).toBe(400);
   });
 
   it('an unknown appid → 404 unknown_appid', async () => {
