@@ -53,7 +53,10 @@ export function loadConfig(options: LoadOptions = {}): Config {
     }
   }
   const file = parseConfigFile(raw, env);
-  if (env.WECHAT_API_BASE) file.wechat.apiBase = z.string().url().parse(env.WECHAT_API_BASE);
+  if (env.WECHAT_API_BASE) {
+    if (!z.string().url().safeParse(env.WECHAT_API_BASE).success) throw new ConfigError(`WECHAT_API_BASE: not a URL: ${env.WECHAT_API_BASE}`);
+    file.wechat.apiBase = env.WECHAT_API_BASE;
+  }
   const port = env.PORT ? Number(env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
   return {
@@ -62,5 +65,6 @@ export function loadConfig(options: LoadOptions = {}): Config {
     natsUrl: env.NATS_URL || null,
     port,
     dataDir: env.LEDGER_DATA_DIR || './data',
+    usingDemoConfig: !path,
   };
 }

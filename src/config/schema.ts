@@ -10,7 +10,7 @@ export const Account = z.object({
   /** The callback token configured in the WeChat console (signature verification). */
   token: z.string().min(1).optional(),
   /** 43 characters; present when the account uses compatible or safe (AES) mode. */
-  encodingAESKey: z.string().length(43).optional(),
+  encodingAESKey: z.string().regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 base64 characters (the EncodingAESKey from the WeChat console)').optional(),
   /**
    * With an encodingAESKey, plain-mode pushes are refused (403 encryption_required) unless this
    * is true: in plain mode nothing authenticates a push's body.
@@ -24,13 +24,13 @@ export const Account = z.object({
   migratedFrom: z
     .object({ appid: z.string().min(1), migratedAt: z.string().datetime({ offset: true }).optional() })
     .optional(),
-});
+}).strict();
 export type Account = z.infer<typeof Account>;
 
 export const ApiScope = z.enum(['read', 'write', 'admin']);
 export type ApiScope = z.infer<typeof ApiScope>;
 
-export const ApiKey = z.object({ key: z.string().min(16), scopes: z.array(ApiScope).min(1), name: z.string().optional() });
+export const ApiKey = z.object({ key: z.string().min(16), scopes: z.array(ApiScope).min(1), name: z.string().optional() }).strict();
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const WechatSettings = z.object({
@@ -41,7 +41,7 @@ export const WechatSettings = z.object({
   tokenEndpoint: z.enum(['stable_token', 'token']).default('stable_token'),
   /** Client-side limit per appid and API, calls per second. */
   callsPerSecond: z.number().positive().default(50),
-});
+}).strict();
 export type WechatSettings = z.infer<typeof WechatSettings>;
 
 export const ConfigFile = z
@@ -53,6 +53,8 @@ export const ConfigFile = z
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
   })
+  // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
+  .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
     config.accounts.forEach((account, index) => {
@@ -70,4 +72,6 @@ export type Config = ConfigFile & {
   natsUrl: string | null;
   port: number;
   dataDir: string;
+  /** No LEDGER_CONFIG/--config: the embedded demo accounts and their published API key. */
+  usingDemoConfig?: boolean;
 };

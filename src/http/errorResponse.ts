@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { HTTPException } from 'hono/http-exception';
 import { WechatError } from '../wechat/errors.ts';
 import { CommandError } from '../commands/commandError.ts';
 import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
@@ -32,6 +33,8 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof LedgerUnavailableError) return make(503, error.code, 'the ledger is unavailable; retry later');
   // The read side is behind or not built yet: retry shortly, nothing is wrong with the request.
   if (error instanceof ProjectionUnavailableError || error instanceof ProjectionLagError) return make(503, error.code, error.message);
+  // Hono's own refusals (a body that is not JSON, a missing content type): the request is wrong.
+  if (error instanceof HTTPException) return make(error.status, error.status === 413 ? 'payload_too_large' : 'invalid_request', error.message || 'invalid request');
   if (error instanceof ZodError) return make(400, 'invalid_request', error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
   if (isConnectionError(error)) return make(503, 'ledger_unavailable', 'the ledger is unavailable; retry later');
   return make(500, 'internal_error', 'internal error', false);

@@ -54,7 +54,16 @@ export async function openStorage(options: OpenOptions): Promise<Storage> {
 }
 
 async function openPostgres(connectionString: string, poolSize: number): Promise<Storage> {
-  const pool = new pg.Pool({ connectionString, max: poolSize, application_name: 'identity-ledger' });
+  // Timeouts and keep-alive: a database that stops answering (a partition that drops packets)
+  // must turn into errors — 503 for the webhook, not-ready for /readyz — not into hung requests.
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    application_name: 'identity-ledger',
+    connectionTimeoutMillis: 5000,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
+  });
   // An idle client that loses its server must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
@@ -63,7 +72,7 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
   const dedicated = new Set<pg.Client>();
 
   const connect = async () => {
-    const client = new pg.Client({ connectionString, application_name: 'identity-ledger' });
+    const client = new pg.Client({ connectionString, application_name: 'identity-ledger', connectionTimeoutMillis: 5000, keepAlive: true });
     client.on('error', () => {});
     await client.connect();
     dedicated.add(client);

@@ -136,4 +136,14 @@ describe('logins over HTTP', () => {
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/v1/miniprogram/{appid}/login', '/v1/logins', '/v1/events', '/v1/oauth/{appid}/callback']));
     expect((await fetch(`${e2e.url}/docs`)).status).toBe(200);
   });
+  // Last: the server closes the connection it answered 413 on before reading the body.
+  it('malformed JSON → 400 invalid_request; a body over the limit → 413', async () => {
+    const broken = await e2e.api('/v1/logins', { method: 'POST', body: '{"appid": ' });
+    expect(broken.status).toBe(400);
+    expect((await json(broken)).error.code).toBe('invalid_request');
+    const huge = await e2e.api('/v1/logins', { method: 'POST', body: JSON.stringify({ appid: MP.appid, openid: 'x'.repeat(2 * 1024 * 1024) }) });
+    expect(huge.status).toBe(413);
+    expect((await json(huge)).error.code).toBe('payload_too_large');
+  });
+
 });
