@@ -16,7 +16,9 @@ export function healthRoutes(service: Service) {
       checks.migrations = { ok: pending.length === 0, pending };
       ready &&= pending.length === 0;
     } catch (error) {
-      checks.database = { ok: false, error: (error as Error).message };
+      // Unauthenticated route: the reason goes to the log, not to whoever asks.
+      service.logger.warn({ err: (error as Error).message }, 'readiness: database unreachable');
+      checks.database = { ok: false, error: 'unreachable' };
       ready = false;
     }
     const relay = service.relay.status();
