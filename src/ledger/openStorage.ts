@@ -64,8 +64,12 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
-  // An idle client that loses its server must not crash the process; the next query reconnects.
+  // A client that loses its server must not crash the process. pg-pool listens for errors only
+  // on idle clients; a client checked out (a transaction between two statements) that sees its
+  // socket reset emits 'error' with no listener — an uncaught exception. The statement in flight,
+  // or the next one, fails on its own; the pool replaces the client.
   pool.on('error', () => {});
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const local = new EventEmitter();
   local.setMaxListeners(0);
