@@ -63,9 +63,10 @@ describe('projection runner (PostgreSQL)', () => {
 
   it('a process leading no projection still reads its writes through the registry', async () => {
     const leader = createProjectionRunner({ ledger, ctx }).start();
+    // Started once the leader holds both locks: started together, either could win them.
+    await leader.waitFor(await ledger.head());
     const follower = createProjectionRunner({ ledger, ctx, daemon: { retryMs: 60_000 } }).start();
     try {
-      await leader.waitFor(await ledger.head());
       expect(follower.status().every((s) => !s.leader)).toBe(true);
       const { events } = await ledger.append([e.subscribed(OA, 'via-registry')]);
       await follower.waitFor(events[0]!.position);
