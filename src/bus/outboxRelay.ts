@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { LockHandle } from '../ledger/openStorage.ts';
 import type { Publisher } from './publisher.ts';
+import { createWakeSignal } from '../ledger/wakeSignal.ts';
 
 export type RelayStatus = {
   publisher: string;
@@ -42,26 +43,16 @@ export function createOutboxRelay(options: RelayOptions) {
   let head = 0;
   let lastError: string | null = null;
   let lastPublishedAt: string | null = null;
-  let wakeUp: (() => void) | null = null;
-  // Set by every commit, cleared before each read: a commit between the read and the sleep
-  // is not slept through.
-  let signalled = false;
+  const wakeSignal = createWakeSignal();
   const unsubscribe = ledger.onAppend((position) => {
     head = Math.max(head, position);
-    signalled = true;
-    wakeUp?.();
+    wakeSignal.wake();
   });
-
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        resolve();
-      }
-      wakeUp = done;
-    });
+  // A retry pause ignores commits from before it; one during it (or `stop`) ends it early.
+  const sleep = (ms: number) => {
+    wakeSignal.signalled = false;
+    return wakeSignal.sleep(ms);
+  };
 
   const fail = (error: unknown) => {
     const err = error instanceof Error ? error : new Error(String(error));
@@ -86,11 +77,11 @@ export function createOutboxRelay(options: RelayOptions) {
           }
           cursor = await readCursor();
         }
-        signalled = false;
+        wakeSignal.signalled = false;
         const page = await ledger.read({ after: cursor, limit: batchSize });
         if (page.length === 0) {
           head = Math.max(head, cursor);
-          if (!signalled) await sleep(5000);
+          await wakeSignal.sleep(5000);
           continue;
         }
         head = Math.max(head, page[page.length - 1]!.position);
@@ -128,7 +119,7 @@ export function createOutboxRelay(options: RelayOptions) {
     async stop(): Promise<void> {
       stopped = true;
       unsubscribe();
-      wakeUp?.();
+      wakeSignal.wake();
       await running;
       await lock?.release();
       lock = null;

@@ -5,6 +5,7 @@ import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
 import { InvalidEventError } from './ledgerErrors.ts';
 import { headPosition, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
+import { createWakeSignal } from './wakeSignal.ts';
 
 export type AppendOptions = { expectedVersion?: number };
 export type Subscription = { stop(): Promise<void>; readonly position: number };
@@ -49,34 +50,21 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
   function subscribe(after: number, handler: (events: LedgerEvent[]) => Promise<void>, subscribeOptions: { batchSize?: number } = {}): Subscription {
     let position = after;
     let stopped = false;
-    let nudge: (() => void) | null = null;
-    // A commit between the read and the wait must not be slept through.
-    let signalled = false;
-    const onAppend = () => {
-      signalled = true;
-      nudge?.();
-    };
+    const wakeSignal = createWakeSignal();
+    const onAppend = () => wakeSignal.wake();
     wake.on('appended', onAppend);
     const safetyPollMs = options.safetyPollMs ?? 5000;
     const done = (async () => {
       await listenOnce();
       while (!stopped) {
-        signalled = false;
+        wakeSignal.signalled = false;
         const page = await readEvents(storage.db, { after: position, limit: subscribeOptions.batchSize ?? 1000 });
         if (page.length > 0) {
           await handler(page);
           position = page[page.length - 1]!.position;
           continue;
         }
-        if (signalled || stopped) continue;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, safetyPollMs);
-          nudge = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        nudge = null;
+        if (!stopped) await wakeSignal.sleep(safetyPollMs);
       }
     })();
     return {
@@ -86,7 +74,7 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
       async stop() {
         stopped = true;
         wake.off('appended', onAppend);
-        nudge?.();
+        wakeSignal.wake();
         await done;
       },
     };

@@ -1,3 +1,4 @@
+import { createWakeSignal } from '../../ledger/wakeSignal.ts';
 import type { Service } from '../../createService.ts';
 import { jobSettings, type JobSettings } from '../jobSettings.ts';
 import { claimNextJob } from '../store/claimJob.ts';
@@ -34,28 +35,14 @@ export function startJobRunner(service: Service, options: JobRunnerOptions = {})
   const controller = new AbortController();
   const active = new Map<string, Promise<unknown>>();
   let stopped = false;
-  let signalled = false;
-  let wakeUp: (() => void) | null = null;
-  const wake = () => {
-    signalled = true;
-    wakeUp?.();
-  };
+  const wakeSignal = createWakeSignal();
+  const wake = () => wakeSignal.wake();
   storage.local.on(LOCAL_WAKE, wake);
   const unlisten = storage.listen(JOBS_CHANNEL, wake).catch((error: unknown) => {
     service.logger.warn({ err: (error as Error).message }, 'job runner: LISTEN failed; polling only');
     return async () => {};
   });
 
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        wakeUp = null;
-        resolve();
-      }
-      wakeUp = done;
-    });
 
   async function claimWhileRoom(): Promise<void> {
     while (!stopped && active.size < settings.concurrency) {
@@ -75,13 +62,13 @@ export function startJobRunner(service: Service, options: JobRunnerOptions = {})
 
   const loop = (async () => {
     while (!stopped) {
-      signalled = false;
+      wakeSignal.signalled = false;
       try {
         await claimWhileRoom();
       } catch (error) {
         service.logger.warn({ err: (error as Error).message }, 'job runner: claiming failed; retrying');
       }
-      if (!signalled && !stopped) await sleep(settings.pollMs);
+      if (!stopped) await wakeSignal.sleep(settings.pollMs);
     }
   })();
 
