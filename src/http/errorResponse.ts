@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { isConnectionError } from '../ledger/isConnectionError.ts';
 import { HTTPException } from 'hono/http-exception';
 import { WechatError } from '../wechat/errors.ts';
 import { CommandError } from '../commands/commandError.ts';
@@ -40,7 +41,3 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   return make(500, 'internal_error', 'internal error', false);
 }
 
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '08006', '08001', '08003'].includes(code);
-}

@@ -1,6 +1,7 @@
 import type { Db } from './database.ts';
 import { appendBatch, prepareRequest, type AppendRequest, type AppendResult, type BatchPlan, type PreparedRequest } from './appendBatch.ts';
 import { InvalidEventError, LedgerUnavailableError } from './ledgerErrors.ts';
+import { isConnectionError } from './isConnectionError.ts';
 
 /** `alone`: retried in a transaction of its own after its batch failed (see `commit`). */
 type Pending = { request: PreparedRequest; resolve(result: AppendResult): void; reject(error: Error): void; alone?: boolean };
@@ -133,9 +134,3 @@ export function createGroupCommit(db: Db, options: GroupCommitOptions = {}) {
   };
 }
 
-/** Errors that say the database is unreachable (retrying each caller alone would not help). */
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code !== 'string') return /connection|terminat|ECONN|timeout/i.test(String((error as Error)?.message));
-  return code.startsWith('08') || code.startsWith('57P') || code.startsWith('53') || code.startsWith('E');
-}
