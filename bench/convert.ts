@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { benchFlags } from './benchFlags.ts';
 import { ADMIN_URL, createBenchDatabase } from './benchDatabase.ts';
 import { machineInfo } from './machineInfo.ts';
 import { printTable } from './printTable.ts';
+import { peakRss } from './peakRss.ts';
 
 const OLD = 'wxbenchconv0old01';
 const NEW = 'wxbenchconv0new01';
@@ -178,13 +179,5 @@ function steadyRate(samples: Sample[]): number {
   return ((to.calls - from.calls) * 1000) / (to.at - from.at);
 }
 
-function peakRss(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main(process.argv.slice(2));

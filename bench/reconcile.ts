@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { benchFlags } from './benchFlags.ts';
 import { ADMIN_URL, createBenchDatabase } from './benchDatabase.ts';
 import { machineInfo } from './machineInfo.ts';
 import { printTable } from './printTable.ts';
+import { peakRss } from './peakRss.ts';
 
 const OA = 'wxbenchrecon00oa1';
 const SEED = 'bench-reconcile';
@@ -114,15 +115,6 @@ async function reconcile(label: string, env: Record<string, string>, databaseUrl
   return { label, seconds: (performance.now() - started) / 1000, peakRssMb, phases, result };
 }
 
-/** VmHWM: the process's peak resident set, in MB (0 once it has exited). */
-function peakRss(pid: number): number {
-  try {
-    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return match ? Math.round(Number(match[1]) / 1024) : 0;
-  } catch {
-    return 0;
-  }
-}
 
 async function scalar(url: string, text: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
