@@ -1,20 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStorage } from '../support/testDatabase.ts';
-import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
 import { IdempotencyConflictError, InvalidEventError, WrongExpectedVersionError } from '../../src/ledger/ledgerErrors.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { subscribed, unsubscribed } from '../support/newEvents.ts';
 import { sql } from 'kysely';
 
 describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
-  let env: Awaited<ReturnType<typeof openTestStorage>>;
+  let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestStorage(kind);
-    ledger = createLedger(env.storage, { safetyPollMs: 60_000 });
+    env = await openTestLedger(kind, { safetyPollMs: 60_000 });
+    ledger = env.ledger;
   });
   afterAll(async () => {
-    await ledger.close();
     await env.cleanup();
   });
 

@@ -2,22 +2,21 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTestStorage } from '../support/testDatabase.ts';
-import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/appendWorker.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 describe('appends from two processes at once (PostgreSQL)', () => {
-  let env: Awaited<ReturnType<typeof openTestStorage>>;
+  let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestStorage('postgres');
-    ledger = createLedger(env.storage);
+    env = await openTestLedger('postgres');
+    ledger = env.ledger;
   });
   afterAll(async () => {
-    await ledger.close();
     await env.cleanup();
   });
 

@@ -2,11 +2,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
 import { createProjectionRunner } from '../../projections/daemon.ts';
 import { ProjectionVersions } from '../../projections/store/projectionVersions.ts';
 import { verifyProjections } from '../../projections/verifyProjections.ts';
-import { openTestStorage } from '../support/testDatabase.ts';
+import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { configuredAccounts as ctx } from './context.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 
@@ -14,14 +14,13 @@ const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url
 const worker = fileURLToPath(new URL('./support/projectionWorker.ts', import.meta.url));
 
 describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () => {
-  let env: Awaited<ReturnType<typeof openTestStorage>>;
+  let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestStorage('postgres');
-    ledger = createLedger(env.storage);
+    env = await openTestLedger('postgres');
+    ledger = env.ledger;
   });
   afterAll(async () => {
-    await ledger.close();
     await env.cleanup();
   });
 

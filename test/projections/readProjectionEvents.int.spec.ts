@@ -1,21 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
 import { readProjectionEvents } from '../../projections/readProjectionEvents.ts';
-import { openTestStorage } from '../support/testDatabase.ts';
+import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { newEvents as e } from './support/newIdentityEvents.ts';
 
 describe('the narrow ledger read the daemon folds from', () => {
   for (const kind of ['postgres', 'pglite'] as const) {
     describe(kind, () => {
-      let env: Awaited<ReturnType<typeof openTestStorage>>;
+      let env: TestLedger;
       let ledger: Ledger;
       beforeAll(async () => {
-        env = await openTestStorage(kind);
-        ledger = createLedger(env.storage);
+        env = await openTestLedger(kind);
+        ledger = env.ledger;
       });
       afterAll(async () => {
-        await ledger.close();
         await env.cleanup();
       });
 

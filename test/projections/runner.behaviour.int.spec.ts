@@ -1,24 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import type { Ledger } from '../../src/ledger/ledger.ts';
 import { createProjectionRunner } from '../../projections/daemon.ts';
 import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
 import { getUser } from '../../projections/query/getUser.ts';
 import { ProjectionVersions } from '../../projections/store/projectionVersions.ts';
-import { openTestStorage } from '../support/testDatabase.ts';
+import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { configuredAccounts as ctx } from './context.ts';
 import { OA } from './eventBuilder.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { newEvents as e } from './support/newIdentityEvents.ts';
 
 describe('projection runner (PostgreSQL)', () => {
-  let env: Awaited<ReturnType<typeof openTestStorage>>;
+  let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestStorage('postgres');
-    ledger = createLedger(env.storage);
+    env = await openTestLedger('postgres');
+    ledger = env.ledger;
   });
   afterAll(async () => {
-    await ledger.close();
     await env.cleanup();
   });
 

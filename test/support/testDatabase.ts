@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { openStorage, type Storage } from '../../src/ledger/openStorage.ts';
 import { migrateToLatest } from '../../src/ledger/migrate.ts';
+import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 
 /** The shared PostgreSQL the tests run against; CI makes sure it is up. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -44,6 +45,22 @@ export async function openTestStorage(kind: 'postgres' | 'pglite' = 'postgres'):
     async cleanup() {
       await storage.close();
       await database.drop();
+    },
+  };
+}
+
+export type TestLedger = Awaited<ReturnType<typeof openTestStorage>> & { ledger: Ledger };
+
+/** A fresh, migrated database with a ledger over it; `cleanup` closes the ledger first. */
+export async function openTestLedger(kind: 'postgres' | 'pglite' = 'postgres', options?: Parameters<typeof createLedger>[1]): Promise<TestLedger> {
+  const env = await openTestStorage(kind);
+  const ledger = createLedger(env.storage, options);
+  return {
+    ...env,
+    ledger,
+    async cleanup() {
+      await ledger.close();
+      await env.cleanup();
     },
   };
 }
