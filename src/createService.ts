@@ -130,7 +130,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     async close() {
       await projections.stop();
       await relay.stop();
-      await unionidResolver.idle();
+      await unionidResolver.stop();
       await ledger.close();
       await publisher.close();
       await storage.close();

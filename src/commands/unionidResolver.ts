@@ -1,5 +1,6 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../observability/logger.ts';
+import { BATCHGET_LIMIT, type UserInfo } from '../wechat/api/user.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { unionidResolved } from './unionidResolved.ts';
 
@@ -7,30 +8,36 @@ export type UnionidResolverOptions = {
   ledger: Ledger;
   clientOf(appid: string): WechatClient | undefined;
   logger: Logger;
+  /** WeChat calls in flight at once. */
   concurrency?: number;
   /** Past this many waiting lookups new ones are dropped: the unionid backfill job covers them. */
   maxPending?: number;
 };
 
+type Lookup = { appid: string; openid: string; causationId: string };
+
 /**
- * After a subscribe, asks `user/info` for the unionid — off the webhook's path, because WeChat
- * gives up on a push after 5 s and the answer must not wait for a second WeChat call. A lookup
- * lost to a crash or a full queue is not a lost fact: `backfill-unionids` finds every openid
- * without a unionid.
+ * After a subscribe, asks WeChat for the unionid — off the webhook's path, because WeChat gives
+ * up on a push after 5 s and the answer must not wait for a second WeChat call. A lone lookup is
+ * one `user/info`; lookups that queue up behind busy workers (a follow burst) go out as one
+ * `user/info/batchget` per 100 openids of an account, which keeps up with bursts and spends a
+ * hundredth of the calls. A lookup lost to a crash, a full queue or shutdown is not a lost fact:
+ * `backfill-unionids` finds every openid without a unionid.
  */
 export function createUnionidResolver(options: UnionidResolverOptions) {
   const concurrency = options.concurrency ?? 4;
   const maxPending = options.maxPending ?? 10_000;
-  const queue: { appid: string; openid: string; causationId: string }[] = [];
+  const queue: Lookup[] = [];
   let active = 0;
   let dropped = 0;
+  let stopped = false;
   let idleWaiters: (() => void)[] = [];
 
   const pump = () => {
-    while (active < concurrency && queue.length > 0) {
-      const job = queue.shift()!;
+    while (!stopped && active < concurrency && queue.length > 0) {
+      const batch = takeBatch(queue);
       active++;
-      void resolve(job).finally(() => {
+      void resolveBatch(batch).finally(() => {
         active--;
         if (active === 0 && queue.length === 0) {
           for (const wake of idleWaiters) wake();
@@ -41,23 +48,34 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     }
   };
 
-  async function resolve(job: { appid: string; openid: string; causationId: string }): Promise<void> {
-    const client = options.clientOf(job.appid);
+  async function resolveBatch(batch: Lookup[]): Promise<void> {
+    const { appid } = batch[0]!;
+    const client = options.clientOf(appid);
     if (!client) return;
+    let infos: UserInfo[];
     try {
-      const info = await client.user.userInfo(job.openid);
-      if (!info.unionid) return;
-      await options.ledger.append([
-        unionidResolved('webhook', { appid: job.appid, openid: job.openid, unionid: info.unionid, via: 'user_info' }, { causationId: job.causationId }),
-      ]);
+      infos = batch.length === 1 ? [await client.user.userInfo(batch[0]!.openid)] : await client.user.batchGetUserInfo(batch.map((l) => l.openid));
     } catch (error) {
-      options.logger.warn({ appid: job.appid, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
+      options.logger.warn({ appid, lookups: batch.length, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
+      return;
     }
+    const unionidOf = new Map(infos.map((info) => [info.openid, info.unionid]));
+    await Promise.all(
+      batch.map(async ({ openid, causationId }) => {
+        const unionid = unionidOf.get(openid);
+        if (!unionid) return;
+        try {
+          await options.ledger.append([unionidResolved('webhook', { appid, openid, unionid, via: 'user_info' }, { causationId })]);
+        } catch (error) {
+          options.logger.warn({ appid, err: (error as Error).message }, 'appending a unionid after subscribe failed; backfill will retry');
+        }
+      }),
+    );
   }
 
   return {
     enqueue(appid: string, openid: string, causationId: string): void {
-      if (queue.length >= maxPending) {
+      if (stopped || queue.length >= maxPending) {
         dropped++;
         return;
       }
@@ -65,12 +83,38 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
       pump();
     },
     stats: () => ({ pending: queue.length, active, dropped }),
-    /** Resolves when nothing is queued or running (tests, shutdown). */
+    /** Resolves when nothing is queued or running (tests). */
     idle(): Promise<void> {
       if (active === 0 && queue.length === 0) return Promise.resolve();
       return new Promise((resolve) => idleWaiters.push(resolve));
     },
+    /**
+     * Shutdown: lookups in flight finish, queued ones are dropped (and logged) rather than
+     * holding the process for minutes after a burst; backfill-unionids covers them.
+     */
+    async stop(): Promise<void> {
+      stopped = true;
+      const left = queue.splice(0).length;
+      if (left > 0) {
+        dropped += left;
+        options.logger.warn({ dropped: left }, 'unionid lookups dropped at shutdown; run backfill-unionids to resolve them');
+      }
+      if (active > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
   };
+}
+
+/** Takes the first lookup and up to 99 more of the same account, out of `queue`, keeping the others' order. */
+function takeBatch(queue: Lookup[]): Lookup[] {
+  const { appid } = queue[0]!;
+  const batch: Lookup[] = [];
+  let kept = 0;
+  for (const lookup of queue) {
+    if (batch.length < BATCHGET_LIMIT && lookup.appid === appid) batch.push(lookup);
+    else queue[kept++] = lookup;
+  }
+  queue.length = kept;
+  return batch;
 }
 
 export type UnionidResolver = ReturnType<typeof createUnionidResolver>;
