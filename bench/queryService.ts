@@ -1,0 +1,34 @@
+// The service under test in the query benchmark, in its own process: `startServer` with the
+// population's Official Account and mini program and a read-only API key. It answers `listening`
+// only once both projections have folded the whole generated ledger.
+import { parseConfigFile } from '../src/config/loadConfig.ts';
+import type { Config } from '../src/config/schema.ts';
+import { startServer, type RunningServer } from '../src/serve.ts';
+import { onParentMessage, sendToParent, type ChildMessage } from './benchChild.ts';
+import { QUERY_API_KEY, QUERY_MP, QUERY_OA } from './queryPopulation.ts';
+
+let server: RunningServer | null = null;
+
+onParentMessage(
+  async (message: ChildMessage) => {
+    if (message.type !== 'start') return;
+    const file = parseConfigFile({
+      accounts: [
+        { appid: QUERY_OA, kind: 'oa', secret: 'bench-query-oa-secret' },
+        { appid: QUERY_MP, kind: 'mp', secret: 'bench-query-mp-secret' },
+      ],
+      apiKeys: [{ key: QUERY_API_KEY, scopes: ['read'] }],
+      // Nothing here calls WeChat: no pushes, no jobs.
+      wechat: { apiBase: 'http://127.0.0.1:9', watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+    });
+    const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: null, port: 0, dataDir: './data' };
+    const started = performance.now();
+    server = await startServer(config);
+    const head = await server.service.ledger.head();
+    await server.service.projections.waitFor(head, 10 * 60_000);
+    sendToParent({ type: 'listening', url: server.url, head, foldMs: performance.now() - started });
+  },
+  async () => {
+    await server?.close();
+  },
+);
