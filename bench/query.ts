@@ -7,7 +7,7 @@ import { openStorage } from '../src/ledger/openStorage.ts';
 import { benchFlags } from './benchFlags.ts';
 import { createBenchDatabase, ADMIN_URL } from './benchDatabase.ts';
 import { startBenchChild } from './benchChild.ts';
-import { startCpuMeter } from './cpuMeter.ts';
+import { startCpuMeter, type CpuSeconds } from './cpuMeter.ts';
 import { machineInfo } from './machineInfo.ts';
 import { printTable } from './printTable.ts';
 import { personEvents } from './queryPopulation.ts';
@@ -20,40 +20,44 @@ import type { QueryLoadResult } from './queryLoad.ts';
  * process) folds both projections at start; then an open-loop sender in a third process asks for
  * random people at `rate` requests/s on loopback, checking every status and a sample of bodies.
  *
- *   npm run bench -- query [--persons=100000] [--rate=2000] [--seconds=10] [--warmup=5]
+ *   npm run bench -- query [--persons=100000] [--rate=2000 or a list: 1000,2000] [--seconds=10] [--warmup=5]
  *                          [--check-every=10] [--log=info]
  */
 export async function main(args: string[]): Promise<void> {
   const flags = benchFlags(args);
   const persons = flags.number('persons', 100_000);
-  const rate = flags.number('rate', 2000);
+  const rates = flags.list('rate', [2000]);
   const seconds = flags.number('seconds', 10);
   const warmup = flags.number('warmup', 5);
   const checkEvery = flags.number('check-every', 10);
   const logLevel = flags.string('log', 'info');
   console.log(`query: ${await machineInfo(ADMIN_URL)}; load average ${loadavg()[0]!.toFixed(1)} at start`);
-  console.log(`${persons.toLocaleString('en-US')} people, ${rate.toLocaleString('en-US')} requests/s open loop for ${seconds} s after ${warmup} s warm-up, every status and 1 body in ${checkEvery} checked, service log level ${logLevel} (to /dev/null)\n`);
+  console.log(`${persons.toLocaleString('en-US')} people, ${rates.map((r) => r.toLocaleString('en-US')).join(' then ')} requests/s open loop for ${seconds} s after ${warmup} s warm-up, every status and 1 body in ${checkEvery} checked, service log level ${logLevel} (to /dev/null)\n`);
 
   const database = await createBenchDatabase('bench_query');
   try {
-    const events = await generateLedger(database.url, persons);
+    const head = await generateLedger(database.url, persons);
     const service = startBenchChild('queryService.ts', { env: { LOG_LEVEL: logLevel, HOST: '127.0.0.1' } });
     const load = startBenchChild('queryLoad.ts');
     try {
       service.send({ type: 'start', databaseUrl: database.url });
       const { url, foldMs } = await service.receive<{ type: string; url: string; foldMs: number }>('listening');
-      console.error(`  service started and both projections folded ${events} events in ${(foldMs / 1000).toFixed(1)} s`);
+      console.error(`  service started and both projections folded ${head} events in ${(foldMs / 1000).toFixed(1)} s`);
       await analyze(database.url);
 
-      const run = async (runSeconds: number) => {
+      const run = async (rate: number, runSeconds: number) => {
         load.send({ type: 'run', url, rate, seconds: runSeconds, persons, checkEvery });
         return load.receive<QueryLoadResult>('result');
       };
-      await run(warmup);
-      const meter = await startCpuMeter(database.url, { service: service.pid, load: load.pid });
-      const result = await run(seconds);
-      const cpu = await meter.stop();
-      report(result, cpu);
+      for (const rate of rates) {
+        await run(rate, warmup);
+        const meter = await startCpuMeter(database.url, { service: service.pid, load: load.pid });
+        const result = await run(rate, seconds);
+        report(rate, result, await meter.stop());
+      }
+      console.log('\nLatency counts from when each request was due (open loop); "from send" from when the sender wrote it.');
+      console.log('non-2xx: the expected 404s unless "wrong" says otherwise; wrong = an unexpected status, or a checked body that differs from the population\'s rules.');
+      console.log('CPU: share of one core during the measured window (200 % = both cores), from /proc.');
     } finally {
       await load.stop();
       await service.stop();
@@ -96,9 +100,9 @@ async function analyze(databaseUrl: string): Promise<void> {
   }
 }
 
-function report(result: QueryLoadResult, cpu: Awaited<ReturnType<Awaited<ReturnType<typeof startCpuMeter>>['stop']>>): void {
+function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds): void {
   const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / result.seconds)} %`);
-  console.log('');
+  console.log(`\n${rate.toLocaleString('en-US')} requests/s due:`);
   printTable(
     ['what', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'non-2xx', 'bodies checked', 'wrong', 'service CPU', 'load CPU', 'postgres CPU'],
     result.kinds.map((k) => {
@@ -119,10 +123,7 @@ function report(result: QueryLoadResult, cpu: Awaited<ReturnType<Awaited<ReturnT
       ];
     }),
   );
-  console.log('\nLatency counts from when each request was due (open loop); "from send" from when the sender wrote it.');
-  console.log(`non-2xx: all of them the expected 404s unless "wrong" says otherwise; wrong = unexpected status, or a checked body that differs from the population's rules.`);
   console.log(`sender: ${result.errors} connection errors; it wrote requests late by p99 ${result.sendDelayP99.toFixed(2)} ms, max ${result.sendDelayMax.toFixed(1)} ms.`);
-  console.log('CPU: share of one core during the measured window (200 % = both cores), from /proc.');
   if (result.mismatches.length > 0) {
     console.log(`\nwrong answers, first ${result.mismatches.length}:\n  ${result.mismatches.join('\n  ')}`);
     process.exitCode = 1;
