@@ -52,8 +52,10 @@ export async function main(args: string[]): Promise<void> {
       for (const rate of rates) {
         await run(rate, warmup);
         const meter = await startCpuMeter(database.url, { service: service.pid, load: load.pid });
+        const started = performance.now();
         const result = await run(rate, seconds);
-        report(rate, result, await meter.stop());
+        const cpu = await meter.stop();
+        report(rate, result, cpu, (performance.now() - started) / 1000);
       }
       console.log('\nLatency counts from when each request was due (open loop); "from send" from when the sender wrote it.');
       console.log('non-2xx: the expected 404s unless "wrong" says otherwise; wrong = an unexpected status, or a checked body that differs from the population\'s rules.');
@@ -100,8 +102,9 @@ async function analyze(databaseUrl: string): Promise<void> {
   }
 }
 
-function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds): void {
-  const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / result.seconds)} %`);
+/** `wallSeconds`: the measured run as the CPU meter saw it, the wait for the last answers included. */
+function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds, wallSeconds: number): void {
+  const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / wallSeconds)} %`);
   console.log(`\n${rate.toLocaleString('en-US')} requests/s due:`);
   printTable(
     ['what', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'non-2xx', 'bodies checked', 'wrong', 'service CPU', 'load CPU', 'postgres CPU'],
@@ -109,7 +112,7 @@ function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds): void {
       const all = k.kind === 'all';
       return [
         all ? `all (${result.scheduled.toLocaleString('en-US')} due in ${result.seconds} s)` : k.kind,
-        Math.round(k.answered / result.seconds),
+        Math.round(k.answered / Math.max(result.seconds, result.elapsed)),
         k.p50,
         k.p99,
         k.max,
@@ -123,7 +126,7 @@ function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds): void {
       ];
     }),
   );
-  console.log(`sender: ${result.errors} connection errors; it wrote requests late by p99 ${result.sendDelayP99.toFixed(2)} ms, max ${result.sendDelayMax.toFixed(1)} ms.`);
+  console.log(`sender: ${result.errors} connection errors; the last answer came ${result.elapsed.toFixed(2)} s after the first request was due; it wrote requests late by p99 ${result.sendDelayP99.toFixed(2)} ms, max ${result.sendDelayMax.toFixed(1)} ms.`);
   if (result.mismatches.length > 0) {
     console.log(`\nwrong answers, first ${result.mismatches.length}:\n  ${result.mismatches.join('\n  ')}`);
     process.exitCode = 1;

@@ -41,6 +41,8 @@ export type KindResult = {
 export type QueryLoadResult = {
   type: 'result';
   seconds: number;
+  /** From the first request's due time to the last answer: answered / elapsed is the achieved rate. */
+  elapsed: number;
   scheduled: number;
   errors: number;
   /** How late the sender itself wrote requests (its timer and event loop), p99 and max ms. */
@@ -109,6 +111,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
   const sendDelays: number[] = [];
   const mismatches: string[] = [];
   let errors = 0;
+  let lastAnswer = 0;
   let outstanding = 0;
   let allScheduled = false;
   let finish: () => void = () => {};
@@ -130,6 +133,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('end', () => {
           const now = performance.now();
+          lastAnswer = now;
           const stats = latency.get(planned.kind)!;
           stats.fromDue.push(now - due);
           stats.fromSend.push(now - sentAt);
@@ -192,6 +196,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
   return {
     type: 'result',
     seconds,
+    elapsed: (lastAnswer - start) / 1000,
     scheduled: total,
     errors,
     sendDelayP99: quantile(sendDelays, 0.99),
