@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { Service } from '../createService.ts';
 import { ingestPush } from '../commands/ingestPush.ts';
 import { verifyUrl } from '../wechat/verifyUrl.ts';
 import { HttpError } from './errorResponse.ts';
+import { limitBody } from './limitBody.ts';
 
 /**
  * WeChat's side of the service: authenticated by WeChat's signatures, not API keys.
@@ -30,12 +30,7 @@ export function callbackRoutes(service: Service) {
 
   app.post(
     '/wechat/:appid/callback',
-    bodyLimit({
-      maxSize: service.config.bodyLimitBytes,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `the body exceeds ${service.config.bodyLimitBytes} bytes`);
-      },
-    }),
+    limitBody(service.config.bodyLimitBytes),
     async (c) => {
       const account = accountFor(c.req.param('appid'));
       const body = await c.req.text();

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { swaggerUI } from '@hono/swagger-ui';
 import type { Service } from '../createService.ts';
 import { createAuth } from './auth.ts';
-import { errorResponse, HttpError } from './errorResponse.ts';
+import { errorResponse } from './errorResponse.ts';
+import { limitBody } from './limitBody.ts';
 import { requestLog } from './requestLog.ts';
 import { callbackRoutes } from './callbackRoutes.ts';
 import { loginRoutes } from './loginRoutes.ts';
@@ -30,15 +30,7 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   });
   const requireScope = createAuth(service.config.apiKeys);
   app.use('*', requestLog(service.logger, service.metrics));
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: service.config.bodyLimitBytes,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `the body exceeds ${service.config.bodyLimitBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/*', limitBody(service.config.bodyLimitBytes));
   app.onError((error, c) => {
     const { status, body, expected } = errorResponse(error);
     if (!expected) service.logger.error({ err: error, path: c.req.path }, 'unhandled error');
