@@ -233,7 +233,10 @@ export function createProjectionDaemon<Row extends Key>(options: ProjectionDaemo
     head = Math.max(head, target.position, page[page.length - 1]?.position ?? 0);
     if (page.length === 0 || !lock?.held) return false;
     await apply(target, page, false);
-    return true;
+    // After a short page the loop reads again only if a commit past it has been announced (the
+    // read may be a prefetch older than this turn) — not once more per batch to find nothing;
+    // a commit announced later wakes the sleep.
+    return page.length === batchSize || head > page[page.length - 1]!.position;
   }
 
   async function buildStep(): Promise<boolean> {

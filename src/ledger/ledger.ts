@@ -18,7 +18,15 @@ export type Ledger = ReturnType<typeof createLedger>;
 
 export function createLedger(storage: Storage, options: GroupCommitOptions & { safetyPollMs?: number } = {}) {
   const wake = storage.local;
-  const signal = (head: number) => wake.emit('appended', head);
+  // Each commit is heard twice here — from the group commit and as its own NOTIFY echoed back —
+  // and a head at or below one already announced tells a follower nothing new (positions are
+  // gapless and commit-ordered); passing it on made every follower read once more for nothing.
+  let announced = 0;
+  const signal = (head: number) => {
+    if (!(head > announced)) return;
+    announced = head;
+    wake.emit('appended', head);
+  };
   const group = createGroupCommit(storage.db, {
     ...options,
     onCommit(head, appended) {
@@ -51,19 +59,26 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     let position = after;
     let stopped = false;
     const wakeSignal = createWakeSignal();
-    const onAppend = () => wakeSignal.wake();
+    let announced = after;
+    const onAppend = (head: number) => {
+      announced = Math.max(announced, head);
+      wakeSignal.wake();
+    };
     wake.on('appended', onAppend);
     const safetyPollMs = options.safetyPollMs ?? 5000;
     const done = (async () => {
       await listenOnce();
       while (!stopped) {
         wakeSignal.signalled = false;
-        const page = await readEvents(storage.db, { after: position, limit: subscribeOptions.batchSize ?? 1000 });
+        const limit = subscribeOptions.batchSize ?? 1000;
+        const page = await readEvents(storage.db, { after: position, limit });
         if (page.length > 0) {
           await handler(page);
           position = page[page.length - 1]!.position;
-          continue;
+          if (page.length === limit || announced > position) continue;
         }
+        // Caught up with every commit announced so far (positions are commit-ordered); one
+        // announced later wakes the sleep, or has signalled and it returns at once.
         if (!stopped) await wakeSignal.sleep(safetyPollMs);
       }
     })();

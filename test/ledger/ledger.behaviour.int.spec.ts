@@ -111,6 +111,24 @@ describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
     expect(seen.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => start + i + 1));
   });
 
+  it('a subscriber busy in its handler gets every commit made meanwhile, without waiting for the safety poll', async () => {
+    const start = await ledger.head();
+    const seen: number[] = [];
+    const subscription = ledger.subscribe(start, async (events) => {
+      seen.push(...events.map((e) => e.position));
+      await new Promise((r) => setTimeout(r, 15));
+    });
+    const total = 120;
+    for (let round = 0; round < total / 6; round++) {
+      await Promise.all(Array.from({ length: 6 }, (_, i) => ledger.append([subscribed('wxbusy', `o${round}-${i}`)])));
+      await new Promise((r) => setTimeout(r, round % 3));
+    }
+    // The safety poll is 60 s here: only wake-ups can deliver everything within the 5 s.
+    for (let i = 0; i < 200 && seen.length < total; i++) await new Promise((r) => setTimeout(r, 25));
+    await subscription.stop();
+    expect(seen).toEqual(Array.from({ length: total }, (_, i) => start + i + 1));
+  });
+
   it('verify() finds a tampered row at the right position', async () => {
     expect(await ledger.verify()).toMatchObject({ ok: true });
     const target = (await ledger.read({ appid: 'wxrace', limit: 1, after: 10 }))[0]!;
