@@ -122,12 +122,27 @@ function validate(event: NewEvent): NewEvent {
   if (!data.success) throw new InvalidEventError(`${event.type}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const meta = EventMeta.safeParse(event.meta);
   if (!meta.success) throw new InvalidEventError(`meta: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  // A JSON round trip drops undefined fields, so the hash covers exactly what is stored.
-  const cleanData = JSON.parse(JSON.stringify(data.data));
+  const cleanData = storedForm(data.data);
   return {
     ...event,
     stream: event.stream ?? streamOf(event.type, cleanData),
     data: cleanData,
-    meta: JSON.parse(JSON.stringify(meta.data)),
+    meta: storedForm(meta.data),
   } as NewEvent;
+}
+
+/**
+ * What JSON storage keeps of a validated, flat record (every schema in events.ts is one): no
+ * `undefined` fields, no -0. So the event a caller gets back, the hash and the stored row agree.
+ * zod's output is a fresh object, so it is changed in place (a JSON round trip did this before,
+ * at twice the cost of the validation itself).
+ */
+function storedForm<T extends Record<string, unknown>>(record: T): T {
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    if (value === undefined) delete record[key];
+    else if (value === 0) (record as Record<string, unknown>)[key] = 0;
+    else if (typeof value === 'object' && value !== null) (record as Record<string, unknown>)[key] = JSON.parse(JSON.stringify(value));
+  }
+  return record;
 }

@@ -26,6 +26,21 @@ describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
     expect(await ledger.head()).toBe(head);
   });
 
+  it('stores, returns and hashes an event without its undefined fields, and leaves the caller\'s object alone', async () => {
+    const data = { appid: 'wxclean', openid: 'o-clean', scene: undefined, eventKey: 'qrscene_1' };
+    const meta = { source: 'webhook' as const, idempotencyKey: 'clean-1', causationId: undefined };
+    const { events } = await ledger.append([{ type: 'follow.subscribed', data, meta }]);
+    expect(Object.keys(events[0]!.data)).toEqual(['appid', 'openid', 'eventKey']);
+    expect(Object.keys(events[0]!.meta)).toEqual(['source', 'idempotencyKey']);
+    expect(Object.keys(data)).toEqual(['appid', 'openid', 'scene', 'eventKey']);
+    const [stored] = await ledger.read({ openid: 'o-clean' });
+    expect(stored).toEqual(events[0]);
+    // The same content with the field absent is the same event, not a conflict.
+    const again = await ledger.append([{ type: 'follow.subscribed', data: { appid: 'wxclean', openid: 'o-clean', eventKey: 'qrscene_1' }, meta: { source: 'webhook', idempotencyKey: 'clean-1' } }]);
+    expect(again).toMatchObject({ duplicate: true, events: [{ id: events[0]!.id }] });
+    expect(await ledger.verify()).toMatchObject({ ok: true });
+  });
+
   it('dedupes the same key sent concurrently (one group-commit batch)', async () => {
     const results = await Promise.all([1, 2, 3].map(() => ledger.append([subscribed('wxidem', 'o-retry', 'msg-retry')])));
     expect(new Set(results.map((r) => r.events[0]!.id)).size).toBe(1);
