@@ -10,7 +10,8 @@ export type ChildMessage = { type: string; [key: string]: unknown };
  */
 export function startBenchChild(file: string, options: { env?: Record<string, string>; showOutput?: boolean } = {}) {
   const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
-    execArgv: ['--import', 'tsx'],
+    // BENCH_CPU_PROF=<dir>: every child writes a V8 CPU profile there when it exits.
+    execArgv: ['--import', 'tsx', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [])],
     env: { ...process.env, ...options.env },
     stdio: ['ignore', options.showOutput ? 'inherit' : 'ignore', 'inherit', 'ipc'],
   });
