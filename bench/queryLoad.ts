@@ -48,6 +48,8 @@ export type QueryLoadResult = {
   /** How late the sender itself wrote requests (its timer and event loop), p99 and max ms. */
   sendDelayP99: number;
   sendDelayMax: number;
+  /** p99 of each second of the schedule, sorted: on a shared machine, the quiet seconds show what the service does with the CPU to itself. */
+  p99BySecond: number[];
   kinds: KindResult[];
   mismatches: string[];
 };
@@ -109,6 +111,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
   const interval = 1000 / rate;
   const latency = new Map(QUERY_KINDS.map((kind) => [kind, { fromDue: [] as number[], fromSend: [] as number[], unexpectedStatus: 0, non2xx: 0, checked: 0, wrong: 0 }]));
   const sendDelays: number[] = [];
+  const bySecond: number[][] = Array.from({ length: Math.ceil(seconds) }, () => []);
   const mismatches: string[] = [];
   let errors = 0;
   let lastAnswer = 0;
@@ -136,6 +139,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
           lastAnswer = now;
           const stats = latency.get(planned.kind)!;
           stats.fromDue.push(now - due);
+          bySecond[Math.floor((due - start) / 1000)]?.push(now - due);
           stats.fromSend.push(now - sentAt);
           const status = response.statusCode ?? 0;
           if (status < 200 || status >= 300) stats.non2xx++;
@@ -201,6 +205,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
     errors,
     sendDelayP99: quantile(sendDelays, 0.99),
     sendDelayMax: quantile(sendDelays, 1),
+    p99BySecond: bySecond.filter((s) => s.length > 0).map((s) => quantile(s, 0.99)).sort((a, b) => a - b),
     kinds: [summarize('all', [...latency.values()]), ...QUERY_KINDS.map((kind) => summarize(kind, [latency.get(kind)!]))],
     mismatches,
   };
