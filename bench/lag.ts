@@ -147,9 +147,9 @@ function subtract(after: Histogram, before: Histogram): Histogram {
   };
 }
 
-/** The relay's own view: one observation per published page, the page's last event, commit → ack. */
+/** The relay's own view: one observation per published page, its last event, recordedAt → acked and cursor saved. */
 function printHistogram(histogram: Histogram): void {
-  console.log(`\nThe relay's outbox_publish_lag_seconds over the window (one observation per published page: its last event's recordedAt → JetStream ack): ${histogram.count} pages, mean ${histogram.count ? ((1000 * histogram.sum) / histogram.count).toFixed(1) : '-'} ms`);
+  console.log(`\nThe relay's outbox_publish_lag_seconds over the window (one observation per published page: its last event, from recordedAt until JetStream acked the page and the relay saved its cursor): ${histogram.count} pages, mean ${histogram.count ? ((1000 * histogram.sum) / histogram.count).toFixed(1) : '-'} ms`);
   printTable(
     ['≤ seconds', 'pages', 'cumulative %'],
     [...histogram.buckets].map(([le, n]) => [le, n, histogram.count ? `${((100 * n) / histogram.count).toFixed(1)} %` : '-']),
