@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { keyOf, type Key } from '../key.ts';
 import type { ProjectionName } from '../projection.ts';
-import { columnList, loadRowsQuery, writeRowsQuery, type Column } from './tableColumns.ts';
+import { columnList, loadRowsQuery, writeRowsIfAdvancedQuery, writeRowsQuery, type Column } from './tableColumns.ts';
 
 /** Any connection or transaction: table code never decides where it runs. */
 export type Queryable = Kysely<any>;
@@ -11,8 +11,8 @@ export type RowChanges<Row> = { insert: readonly Row[]; update: readonly Row[] }
 
 /**
  * The SQL side of one projection: its versioned table and the two statements the daemon runs per
- * batch (load the touched rows, write the changed ones), each one round trip whatever the batch
- * size. Rows cross the boundary as the fold's own row type, so the fold never sees SQL.
+ * batch (load the touched rows; write the changed ones with the checkpoint), each one round trip
+ * whatever the batch size. Rows cross the boundary as the fold's own row type, so the fold never sees SQL.
  */
 export type ProjectionTable<Row> = {
   name: ProjectionName;
@@ -22,6 +22,8 @@ export type ProjectionTable<Row> = {
   createIndexes(db: Queryable, table: string): Promise<void>;
   load(db: Queryable, table: string, keys: readonly Key[]): Promise<Row[]>;
   write(db: Queryable, table: string, changes: RowChanges<Row>): Promise<void>;
+  /** Writes the changes only if `advance` (a checkpoint compare-and-set) moves; false if it did not. */
+  writeIfAdvanced(db: Queryable, table: string, changes: RowChanges<Row>, advance: RawBuilder<{ moved: number }>): Promise<boolean>;
   /** The statements themselves, for tests that EXPLAIN them. */
   loadQuery(table: string, keys: readonly Key[]): RawBuilder<unknown>;
   writeQuery(table: string, changes: RowChanges<Row>): RawBuilder<unknown> | null;
@@ -58,6 +60,10 @@ export function defineProjectionTable<Row extends Key, SqlRow>(definition: {
     },
     async write(db, table, changes) {
       await writeRowsQuery(table, columns, changes)?.execute(db);
+    },
+    async writeIfAdvanced(db, table, changes, advance) {
+      const { rows } = await writeRowsIfAdvancedQuery(table, columns, changes, advance).execute(db);
+      return rows.length === 1;
     },
     async readAll(db, table) {
       const { rows } = await sql<SqlRow>`select ${columnList(columns)} from ${sql.table(table)}`.execute(db);

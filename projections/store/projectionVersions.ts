@@ -142,11 +142,16 @@ export const ProjectionVersions = {
     to: number,
     options: { synchronousCommit?: 'on' | 'off' } = {},
   ): Promise<boolean> {
-    const { rows } = await sql<{ moved: number }>`
+    const { rows } = await ProjectionVersions.advanceQuery(name, version, from, to, options).execute(trx);
+    return rows.length === 1;
+  },
+
+  /** The statement of `advance`: one row `moved` if the checkpoint moved (applyBatch runs it inside its write). */
+  advanceQuery(name: ProjectionName, version: number, from: number, to: number, options: { synchronousCommit?: 'on' | 'off' } = {}) {
+    return sql<{ moved: number }>`
       update projection_versions set position = ${to}
       where name = ${name} and version = ${version} and position = ${from} and status <> 'retired'
-      returning 1 as moved${options.synchronousCommit ? sql`, set_config('synchronous_commit', ${options.synchronousCommit}, true)` : sql``}`.execute(trx);
-    return rows.length === 1;
+      returning 1 as moved${options.synchronousCommit ? sql`, set_config('synchronous_commit', ${options.synchronousCommit}, true)` : sql``}`;
   },
 
   /**

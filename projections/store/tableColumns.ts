@@ -62,6 +62,35 @@ export function writeRowsQuery<Row>(
   return insert ?? update;
 }
 
+/**
+ * A batch's rows and its checkpoint in ONE statement (its own transaction): `advance` is the
+ * checkpoint's compare-and-set (`returning 1 as moved`), and the rows are written only if it
+ * moved. Another applier that wrote these rows since they were loaded has moved the checkpoint
+ * too, so a stale batch writes nothing; one writing at the same time holds the checkpoint's row
+ * lock, and this statement waits for it, then finds the checkpoint moved. Answers one row if the
+ * batch was written.
+ */
+export function writeRowsIfAdvancedQuery<Row>(
+  table: string,
+  columns: readonly Column<Row>[],
+  changes: { insert: readonly Row[]; update: readonly Row[] },
+  advance: RawBuilder<{ moved: number }>,
+): RawBuilder<{ moved: number }> {
+  const names = columnList(columns);
+  const parts = [sql`moved as (${advance})`];
+  if (changes.update.length > 0) {
+    const assignments = sql.raw(columns.filter((c) => !KEY.has(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
+    parts.push(sql`updated as (update ${sql.table(table)} t set ${assignments}
+            from unnest(${columnArrays(columns, changes.update)}) as u(${names})
+            where t.appid = u.appid and t.openid = u.openid and exists (select 1 from moved))`);
+  }
+  if (changes.insert.length > 0) {
+    parts.push(sql`inserted as (insert into ${sql.table(table)} (${names})
+            select * from unnest(${columnArrays(columns, changes.insert)}) where exists (select 1 from moved))`);
+  }
+  return sql<{ moved: number }>`with ${sql.join(parts)} select moved from moved`;
+}
+
 /** The rows of the given keys, in one select: an index probe per key, joined from two arrays. */
 export function loadRowsQuery<Row, SqlRow>(table: string, columns: readonly Column<Row>[], keys: readonly { appid: string; openid: string }[]): RawBuilder<SqlRow> {
   return sql<SqlRow>`
