@@ -18,7 +18,7 @@ export function createPageReader(db: Queryable): PageReader {
   let ahead: { version: number; after: number; limit: number; page: Promise<LedgerEvent[]> } | null = null;
 
   const fetch = (after: number, limit: number) => {
-    const page = readProjectionEvents(db, after, limit);
+    const page = readInFlight(db, after, limit);
     page.catch(() => {}); // surfaced when (and only if) the page is used
     return page;
   };
@@ -36,6 +36,27 @@ export function createPageReader(db: Queryable): PageReader {
       ahead = null;
     },
   };
+}
+
+const inFlightByDb = new WeakMap<object, Map<string, Promise<LedgerEvent[]>>>();
+
+/**
+ * The same page asked for while it is being read is that read: both projections' live daemons
+ * wake on the same commit and ask for the same tail at the same moment, and one statement serves
+ * both. Nothing is kept once the read is done. A page joined this way may predate the joiner's
+ * wake-up; the daemon reads again when a commit past the page's end has been announced.
+ */
+function readInFlight(db: Queryable, after: number, limit: number): Promise<LedgerEvent[]> {
+  let inFlight = inFlightByDb.get(db);
+  if (!inFlight) inFlightByDb.set(db, (inFlight = new Map()));
+  const key = `${after}:${limit}`;
+  const running = inFlight.get(key);
+  if (running) return running;
+  const page = readProjectionEvents(db, after, limit);
+  inFlight.set(key, page);
+  const forget = () => inFlight.delete(key);
+  page.then(forget, forget);
+  return page;
 }
 
 /**
