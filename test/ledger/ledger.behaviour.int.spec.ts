@@ -6,11 +6,16 @@ import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { subscribed, unsubscribed } from '../support/newEvents.ts';
 import { sql } from 'kysely';
 
-describe.each(['postgres', 'pglite'] as const)('ledger on %s', (kind) => {
+// The pipelined group commit (the service's default on PostgreSQL) must behave exactly alike.
+describe.each([
+  ['postgres', false],
+  ['postgres', true],
+  ['pglite', false],
+] as const)('ledger on %s (pipeline %s)', (kind, pipeline) => {
   let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestLedger(kind, { safetyPollMs: 60_000 });
+    env = await openTestLedger(kind, { safetyPollMs: 60_000, pipeline });
     ledger = env.ledger;
   });
   afterAll(async () => {
