@@ -63,6 +63,10 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     connectionTimeoutMillis: 5000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
+    // No JIT compilation: every statement here is short, and a plan whose estimate crosses
+    // jit_above_cost (a freshly built projection table before ANALYZE, say) spent ~235 ms
+    // compiling a 0.5 ms lookup (EXPLAIN ANALYZE in bench/README.md).
+    options: '-c jit=off',
   });
   // A client that loses its server must not crash the process. pg-pool listens for errors only
   // on idle clients; a client checked out (a transaction between two statements) that sees its
