@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { LedgerEvent } from '../src/ledger/events.ts';
 import type { Ledger } from '../src/ledger/ledger.ts';
 import type { LockHandle } from '../src/ledger/openStorage.ts';
@@ -250,6 +251,9 @@ export function createProjectionDaemon<Row extends Key>(options: ProjectionDaemo
     // Caught up (or nearly): the table gets the indexes queries need before it serves them.
     if (indexed !== built.version) {
       await table.createIndexes(db, built.table);
+      // Statistics before the first query: a rebuilt table nobody analyzed yet gets plans from
+      // guesses (and, with JIT on, a compile per lookup) until autovacuum gets to it.
+      await sql`analyze ${sql.table(built.table)}`.execute(db);
       indexed = built.version;
       return true;
     }

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import { createProjectionRunner } from '../../projections/daemon.ts';
@@ -53,7 +54,12 @@ describe('projection runner (PostgreSQL)', () => {
       const started = await runner.rebuild('identity-links', { wait: false });
       const [joined, again] = await Promise.all([runner.rebuild('identity-links'), runner.rebuild('identity-links')]);
       expect([started.version, joined.version, again.version]).toEqual([2, 2, 2]);
-      expect((await ProjectionVersions.current(env.storage.db, 'identity-links')).active?.version).toBe(2);
+      const active = (await ProjectionVersions.current(env.storage.db, 'identity-links')).active;
+      expect(active?.version).toBe(2);
+      // Analyzed before it serves queries: no plans from guesses on a freshly built table.
+      const stats = await sql<{ analyzed: boolean }>`
+        select last_analyze is not null as analyzed from pg_stat_user_tables where relname = ${active!.table}`.execute(env.storage.db);
+      expect(stats.rows).toEqual([{ analyzed: true }]);
       expect((await runner.rebuild('identity-links')).version).toBe(3);
     } finally {
       await runner.stop();
