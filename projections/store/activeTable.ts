@@ -20,13 +20,31 @@ function cacheOf(db: Queryable): Map<ProjectionName, Cached> {
   return cache;
 }
 
+const lookups = new WeakMap<object, Promise<ProjectionVersion[]>>();
+
+/**
+ * The registry read for a cache refresh, shared by every query that finds the cache expired
+ * while it runs: at 2k queries/s each expiry otherwise sent dozens of identical reads.
+ */
+function lookUpActive(db: Queryable): Promise<ProjectionVersion[]> {
+  let lookup = lookups.get(db);
+  if (!lookup) {
+    lookup = ProjectionVersions.allActive(db).then((versions) => {
+      rememberActiveTables(db, versions);
+      return versions;
+    });
+    const forget = () => lookups.delete(db);
+    lookup.then(forget, forget);
+    lookups.set(db, lookup);
+  }
+  return lookup;
+}
+
 /** The table of the active version of a projection: the one queries read. */
 export async function activeTableName(db: Queryable, name: ProjectionName): Promise<string> {
   const cached = cacheOf(db).get(name);
   if (cached && cached.until > Date.now()) return cached.table;
-  const versions = await ProjectionVersions.allActive(db);
-  rememberActiveTables(db, versions);
-  const active = versions.find((v) => v.name === name);
+  const active = (await lookUpActive(db)).find((v) => v.name === name);
   if (!active) throw new ProjectionUnavailableError(name);
   return active.table;
 }
