@@ -149,11 +149,6 @@ describe.each([
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => start + i + 1));
   });
 
-  it.runIf(kind === 'postgres')('runs its statements without JIT compilation (short statements; a compile cost ~235 ms)', async () => {
-    const { rows } = await sql<{ jit: string }>`select current_setting('jit') as jit`.execute(env.storage.db);
-    expect(rows[0]!.jit).toBe('off');
-  });
-
   it('verify() finds a tampered row at the right position', async () => {
     expect(await ledger.verify()).toMatchObject({ ok: true });
     const target = (await ledger.read({ appid: 'wxrace', limit: 1, after: 10 }))[0]!;
