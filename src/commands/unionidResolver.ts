@@ -60,12 +60,14 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
       return;
     }
     const unionidOf = new Map(infos.map((info) => [info.openid, info.unionid]));
+    // The audit trail names the API that answered.
+    const via = batch.length === 1 ? 'user_info' : 'batchget';
     await Promise.all(
       batch.map(async ({ openid, causationId }) => {
         const unionid = unionidOf.get(openid);
         if (!unionid) return;
         try {
-          await options.ledger.append([unionidResolved('webhook', { appid, openid, unionid, via: 'user_info' }, { causationId })]);
+          await options.ledger.append([unionidResolved('webhook', { appid, openid, unionid, via }, { causationId })]);
         } catch (error) {
           options.logger.warn({ appid, err: (error as Error).message }, 'appending a unionid after subscribe failed; backfill will retry');
         }

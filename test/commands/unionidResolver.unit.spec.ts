@@ -105,7 +105,8 @@ describe('unionid resolver', () => {
     expect(asked).toHaveLength(154);
     const withoutUnionid = asked.filter((openid) => openid.endsWith('-7')).length;
     expect(appended).toHaveLength(154 - withoutUnionid);
-    expect(appended.find((event) => event.data.openid === 'b-100')).toMatchObject({ data: { appid: 'wxB', unionid: 'u-b-100' }, meta: { causationId: 'c-b-100' } });
+    expect(appended.find((event) => event.data.openid === 'b-100')).toMatchObject({ data: { appid: 'wxB', unionid: 'u-b-100', via: 'batchget' }, meta: { causationId: 'c-b-100' } });
+    expect(appended.find((event) => event.data.openid === 'a-first')).toMatchObject({ data: { via: 'user_info' } });
   });
 
   it('logs a failed batch and goes on with the next lookups', async () => {
