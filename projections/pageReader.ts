@@ -4,10 +4,17 @@ import { readProjectionEvents } from './readProjectionEvents.ts';
 import { sharedPagesOf, type SharedPagesMember } from './sharedPages.ts';
 
 export type PageReader = {
-  read(version: number, after: number, limit: number): Promise<LedgerEvent[]>;
+  /**
+   * Up to `limit` events after `after`. `announced`: the highest commit position the caller has
+   * heard announced; a page read before that announcement is not handed out short (it may lack
+   * the announced commit) — it is read again.
+   */
+  read(version: number, after: number, limit: number, announced?: number): Promise<LedgerEvent[]>;
   /** Drops the read-ahead and any membership (the target changed, or this daemon stopped leading). */
   reset(): void;
 };
+
+type Read = { page: Promise<LedgerEvent[]>; announced: number };
 
 /**
  * Reads ledger pages for one applier with one page of read-ahead: after a full page, the next
@@ -15,21 +22,21 @@ export type PageReader = {
  * and a backlog drains at the speed of the slower of the two, not their sum.
  */
 export function createPageReader(db: Queryable): PageReader {
-  let ahead: { version: number; after: number; limit: number; page: Promise<LedgerEvent[]> } | null = null;
+  let ahead: (Read & { version: number; after: number; limit: number }) | null = null;
 
-  const fetch = (after: number, limit: number) => {
-    const page = readInFlight(db, after, limit);
-    page.catch(() => {}); // surfaced when (and only if) the page is used
-    return page;
+  const fetch = (after: number, limit: number, announced: number) => {
+    const read = readInFlight(db, after, limit, announced);
+    read.page.catch(() => {}); // surfaced when (and only if) the page is used
+    return read;
   };
 
   return {
-    async read(version, after, limit) {
-      const ready = ahead && ahead.version === version && ahead.after === after && ahead.limit === limit ? ahead.page : null;
+    async read(version, after, limit, announced = 0) {
+      const ready = ahead && ahead.version === version && ahead.after === after && ahead.limit === limit ? ahead : null;
       ahead = null;
-      const page = await (ready ?? fetch(after, limit));
+      const page = await pageOf(ready ?? fetch(after, limit, announced), limit, announced, () => fetch(after, limit, announced));
       const last = page[page.length - 1];
-      if (page.length === limit && last) ahead = { version, after: last.position, limit, page: fetch(last.position, limit) };
+      if (page.length === limit && last) ahead = { version, after: last.position, limit, ...fetch(last.position, limit, announced) };
       return page;
     },
     reset() {
@@ -38,25 +45,35 @@ export function createPageReader(db: Queryable): PageReader {
   };
 }
 
-const inFlightByDb = new WeakMap<object, Map<string, Promise<LedgerEvent[]>>>();
+/** A full page never changes; a short one started before the caller's latest announcement is read again. */
+async function pageOf(read: Read, limit: number, announced: number, again: () => Read): Promise<LedgerEvent[]> {
+  const page = await read.page;
+  if (page.length < limit && read.announced < announced) return again().page;
+  return page;
+}
+
+const inFlightByDb = new WeakMap<object, Map<string, Read>>();
 
 /**
  * The same page asked for while it is being read is that read: both projections' live daemons
  * wake on the same commit and ask for the same tail at the same moment, and one statement serves
- * both. Nothing is kept once the read is done. A page joined this way may predate the joiner's
- * wake-up; the daemon reads again when a commit past the page's end has been announced.
+ * both. Nothing is kept once the read is done. A joiner that has heard of a later commit than the
+ * read had when it started does not join it (the read might miss that commit); it starts a
+ * fresher read, which later joiners share.
  */
-function readInFlight(db: Queryable, after: number, limit: number): Promise<LedgerEvent[]> {
+function readInFlight(db: Queryable, after: number, limit: number, announced: number): Read {
   let inFlight = inFlightByDb.get(db);
   if (!inFlight) inFlightByDb.set(db, (inFlight = new Map()));
   const key = `${after}:${limit}`;
   const running = inFlight.get(key);
-  if (running) return running;
-  const page = readProjectionEvents(db, after, limit);
-  inFlight.set(key, page);
-  const forget = () => inFlight.delete(key);
-  page.then(forget, forget);
-  return page;
+  if (running && running.announced >= announced) return running;
+  const read: Read = { page: readProjectionEvents(db, after, limit), announced };
+  inFlight.set(key, read);
+  const forget = () => {
+    if (inFlight.get(key) === read) inFlight.delete(key);
+  };
+  read.page.then(forget, forget);
+  return read;
 }
 
 /**

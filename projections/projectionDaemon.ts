@@ -230,7 +230,7 @@ export function createProjectionDaemon<Row extends Key>(options: ProjectionDaemo
   async function liveStep(): Promise<boolean> {
     const target = active;
     if (!target) return false;
-    const page = await liveReader.read(target.version, target.position, batchSize);
+    const page = await liveReader.read(target.version, target.position, batchSize, head);
     head = Math.max(head, target.position, page[page.length - 1]?.position ?? 0);
     if (page.length === 0 || !lock?.held) return false;
     await apply(target, page, false);
