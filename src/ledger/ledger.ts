@@ -35,7 +35,13 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     },
   });
   let unlisten: Promise<() => Promise<void>> | null = null;
-  const listenOnce = () => (unlisten ??= storage.listen(LEDGER_CHANNEL, (payload) => signal(Number(payload))));
+  // After the LISTEN session was lost, commits may have gone unannounced, and after a failover or
+  // a restore the head may even be lower than one announced: forget it and wake every follower.
+  const onReconnect = () => {
+    announced = 0;
+    wake.emit('appended', 0);
+  };
+  const listenOnce = () => (unlisten ??= storage.listen(LEDGER_CHANNEL, (payload) => signal(Number(payload)), onReconnect));
 
   function append(events: NewEvent[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
     let normalized: NewEvent[];

@@ -18,7 +18,12 @@ export type Storage = {
   kind: StorageKind;
   db: Db;
   /** Calls `onNotify` when another transaction commits a NOTIFY on `channel` (any process). */
-  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * `onReconnect` runs each time the session is back after losing its connection: notifications
+   * sent meanwhile are lost, so a listener should look for itself (and the database may even have
+   * moved backwards — a failover or a restore).
+   */
+  listen(channel: string, onNotify: (payload: string) => void, onReconnect?: () => void): Promise<() => Promise<void>>;
   /** In-process signal, for subscribers in this process (cheaper than a round trip). */
   local: EventEmitter;
   /**
@@ -63,17 +68,20 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     connectionTimeoutMillis: 5000,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
-    // No JIT compilation: every statement here is short, and a plan whose estimate crosses
-    // jit_above_cost (a freshly built projection table before ANALYZE, say) spent ~235 ms
-    // compiling a 0.5 ms lookup (EXPLAIN ANALYZE in bench/README.md).
-    options: '-c jit=off',
   });
   // A client that loses its server must not crash the process. pg-pool listens for errors only
   // on idle clients; a client checked out (a transaction between two statements) that sees its
   // socket reset emits 'error' with no listener — an uncaught exception. The statement in flight,
   // or the next one, fails on its own; the pool replaces the client.
   pool.on('error', () => {});
-  pool.on('connect', (client) => client.on('error', () => {}));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    // No JIT compilation: every statement here is short, and a plan whose estimate crosses
+    // jit_above_cost (a freshly built projection table before ANALYZE, say) spent ~235 ms
+    // compiling a 0.5 ms lookup (EXPLAIN ANALYZE in bench/README.md). A SET, queued ahead of the
+    // client's first statement, rather than a startup option: PgBouncer refuses unknown ones.
+    client.query('set jit = off').catch(() => {});
+  });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const local = new EventEmitter();
   local.setMaxListeners(0);
@@ -95,12 +103,13 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     kind: 'postgres',
     db,
     local,
-    async listen(channel, onNotify) {
+    async listen(channel, onNotify, onReconnect) {
       // A LISTEN session survives database restarts: when its connection drops it reconnects
-      // with backoff (notifications sent meanwhile are lost; subscribers also poll slowly).
+      // with backoff; notifications sent meanwhile are lost, which `onReconnect` makes up for.
       let stopped = false;
       let client: pg.Client | null = null;
       let retryMs = 200;
+      let listened = false;
       const open = async (): Promise<void> => {
         if (stopped) return;
         try {
@@ -120,6 +129,8 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
           client = next;
           retryMs = 200;
           if (stopped) await drop(next);
+          else if (listened) onReconnect?.();
+          listened = true;
         } catch {
           retryMs = Math.min(retryMs * 2, 5000);
           setTimeout(() => void open(), retryMs).unref();
