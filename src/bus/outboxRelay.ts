@@ -3,6 +3,7 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { LockHandle } from '../ledger/openStorage.ts';
 import type { Publisher } from './publisher.ts';
 import { createWakeSignal } from '../ledger/wakeSignal.ts';
+import { MAX_READ_LIMIT } from '../ledger/readEvents.ts';
 
 export type RelayStatus = {
   publisher: string;
@@ -35,7 +36,8 @@ export function createOutboxRelay(options: RelayOptions) {
   const { ledger, publisher } = options;
   const name = options.name ?? publisher.name;
   const db = ledger.storage.db;
-  const batchSize = options.batchSize ?? 500;
+  // Capped at what a read returns: a page of that size is a full one.
+  const batchSize = Math.min(options.batchSize ?? 500, MAX_READ_LIMIT);
   const retryMs = options.retryMs ?? 1000;
   let stopped = false;
   let lock: LockHandle | null = null;

@@ -3,7 +3,7 @@ import { EventData, EventMeta, isEventType, streamOf, type LedgerEvent, type New
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
 import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
 import { InvalidEventError } from './ledgerErrors.ts';
-import { headPosition, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
+import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 import { createWakeSignal } from './wakeSignal.ts';
 
@@ -76,7 +76,8 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
       await listenOnce();
       while (!stopped) {
         wakeSignal.signalled = false;
-        const limit = subscribeOptions.batchSize ?? 1000;
+        // A page is full at what readEvents returns at most, not at what was asked for.
+        const limit = Math.min(subscribeOptions.batchSize ?? 1000, MAX_READ_LIMIT);
         const page = await readEvents(storage.db, { after: position, limit });
         if (page.length > 0) {
           await handler(page);

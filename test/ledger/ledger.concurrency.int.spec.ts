@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
-import type { Ledger } from '../../src/ledger/ledger.ts';
+import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
+import { subscribed } from '../support/newEvents.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/appendWorker.ts', import.meta.url));
@@ -36,5 +37,22 @@ describe('appends from two processes at once (PostgreSQL)', () => {
     expect(events.map((e) => e.position)).toEqual(positions);
     expect(new Set(events.map((e) => (e.data as { openid?: string }).openid)).size).toBe(200);
     expect(await ledger.verify()).toMatchObject({ ok: true, checked: 200, head: 200 });
+  });
+
+  it('a subscriber asking for pages larger than a read returns still drains a backlog without waiting for its safety poll', async () => {
+    const start = await ledger.head();
+    for (let chunk = 0; chunk < 6; chunk++) {
+      await ledger.append(Array.from({ length: 2000 }, (_, i) => subscribed('wxbacklog', `o-${chunk}-${i}`)));
+    }
+    let seen = 0;
+    const follower = createLedger(env.storage, { safetyPollMs: 60_000 });
+    const subscription = follower.subscribe(start, async (events) => {
+      seen += events.length;
+    }, { batchSize: 20_000 });
+    const deadline = Date.now() + 5000;
+    while (seen < 12_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await subscription.stop();
+    await follower.close();
+    expect(seen).toBe(12_000);
   });
 });
