@@ -1,5 +1,6 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../observability/logger.ts';
+import { WechatApiError } from '../wechat/api/errcodes.ts';
 import { BATCHGET_LIMIT, type UserInfo } from '../wechat/api/user.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { unionidResolved } from './unionidResolved.ts';
@@ -52,16 +53,30 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     const { appid } = batch[0]!;
     const client = options.clientOf(appid);
     if (!client) return;
+    // A user who subscribed, left and came back is asked about once.
+    const openids = [...new Set(batch.map((l) => l.openid))];
     let infos: UserInfo[];
+    // The audit trail names the API that answered.
+    let via: 'user_info' | 'batchget' = openids.length === 1 ? 'user_info' : 'batchget';
     try {
-      infos = batch.length === 1 ? [await client.user.userInfo(batch[0]!.openid)] : await client.user.batchGetUserInfo(batch.map((l) => l.openid));
+      infos = openids.length === 1 ? [await client.user.userInfo(openids[0]!)] : await client.user.batchGetUserInfo(openids);
     } catch (error) {
-      options.logger.warn({ appid, lookups: batch.length, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
-      return;
+      if (!(error instanceof WechatApiError && error.kind === 'invalid_openid' && openids.length > 1)) {
+        options.logger.warn({ appid, lookups: openids.length, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
+        return;
+      }
+      // One openid WeChat does not accept fails the whole batchget: ask for each on its own.
+      via = 'user_info';
+      infos = [];
+      for (const openid of openids) {
+        try {
+          infos.push(await client.user.userInfo(openid));
+        } catch (single) {
+          options.logger.warn({ appid, err: (single as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
+        }
+      }
     }
     const unionidOf = new Map(infos.map((info) => [info.openid, info.unionid]));
-    // The audit trail names the API that answered.
-    const via = batch.length === 1 ? 'user_info' : 'batchget';
     await Promise.all(
       batch.map(async ({ openid, causationId }) => {
         const unionid = unionidOf.get(openid);

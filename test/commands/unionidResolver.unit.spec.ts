@@ -5,6 +5,7 @@ import type { NewEvent } from '../../src/ledger/events.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import type { UserInfo } from '../../src/wechat/api/user.ts';
 import type { WechatClient } from '../../src/wechat/api/wechatClient.ts';
+import { WechatApiError } from '../../src/wechat/api/errcodes.ts';
 
 const info = (openid: string, unionid: string | null = `u-${openid}`): UserInfo => ({
   openid,
@@ -22,7 +23,16 @@ function deferred() {
 }
 
 /** A WeChat whose answers wait until `release()`: lookups queue up behind the first one. */
-function fakeWechat(options: { unionidOf?: (openid: string) => string | null; batchFails?: boolean } = {}) {
+function fakeWechat(
+  options: {
+    unionidOf?: (openid: string) => string | null;
+    batchFails?: boolean;
+    batchError?: Error;
+    /** Answers a batchget in reverse order, leaving these openids out. */
+    reverseAndOmit?: string[];
+    userInfoFails?: (openid: string) => boolean;
+  } = {},
+) {
   const unionidOf = options.unionidOf ?? ((openid: string) => `u-${openid}`);
   let gate = deferred();
   const calls: { api: string; appid: string; openids: string[] }[] = [];
@@ -32,12 +42,17 @@ function fakeWechat(options: { unionidOf?: (openid: string) => string | null; ba
         async userInfo(openid: string) {
           calls.push({ api: 'user/info', appid, openids: [openid] });
           await gate.promise;
+          if (options.userInfoFails?.(openid)) throw new WechatApiError({ kind: 'invalid_openid', errcode: 40003, errmsg: 'invalid openid', api: 'user/info', appid });
           return info(openid, unionidOf(openid));
         },
         async batchGetUserInfo(openids: readonly string[]) {
           calls.push({ api: 'user/info/batchget', appid, openids: [...openids] });
           await gate.promise;
           if (options.batchFails) throw new Error('errcode 45009: api freq out of limit');
+          if (options.batchError) throw options.batchError;
+          if (options.reverseAndOmit) {
+            return [...openids].reverse().filter((o) => !options.reverseAndOmit!.includes(o)).map((openid) => info(openid, unionidOf(openid)));
+          }
           return openids.map((openid) => info(openid, unionidOf(openid)));
         },
       },
@@ -51,7 +66,7 @@ function fakeWechat(options: { unionidOf?: (openid: string) => string | null; ba
   };
 }
 
-type Resolved = NewEvent & { data: { appid: string; openid: string; unionid: string } };
+type Resolved = NewEvent & { data: { appid: string; openid: string; unionid: string; via: string } };
 
 function fakeLedger() {
   const appended: Resolved[] = [];
@@ -107,6 +122,43 @@ describe('unionid resolver', () => {
     expect(appended).toHaveLength(154 - withoutUnionid);
     expect(appended.find((event) => event.data.openid === 'b-100')).toMatchObject({ data: { appid: 'wxB', unionid: 'u-b-100', via: 'batchget' }, meta: { causationId: 'c-b-100' } });
     expect(appended.find((event) => event.data.openid === 'a-first')).toMatchObject({ data: { via: 'user_info' } });
+  });
+
+  it('asks once for an openid queued twice, and matches answers by openid whatever their order', async () => {
+    const wechat = fakeWechat({ reverseAndOmit: ['o-2'] });
+    const { ledger, appended } = fakeLedger();
+    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
+    resolver.enqueue('wxA', 'o-0', 'c-0');
+    for (const [openid, cause] of [['o-1', 'c-1'], ['o-2', 'c-2'], ['o-1', 'c-1-again'], ['o-3', 'c-3']]) resolver.enqueue('wxA', openid!, cause!);
+    wechat.release();
+    await resolver.idle();
+    expect(wechat.calls[1]).toEqual({ api: 'user/info/batchget', appid: 'wxA', openids: ['o-1', 'o-2', 'o-3'] });
+    const resolved = appended.slice(1).map((event) => [event.data.openid, event.data.unionid, event.meta.causationId]);
+    // o-2 left out of the answer: nothing for it (backfill finds it). o-1 once per subscribe that asked.
+    expect(resolved).toEqual([
+      ['o-1', 'u-o-1', 'c-1'],
+      ['o-1', 'u-o-1', 'c-1-again'],
+      ['o-3', 'u-o-3', 'c-3'],
+    ]);
+  });
+
+  it('asks for each openid on its own when one invalid openid fails the whole batchget', async () => {
+    const wechat = fakeWechat({
+      batchError: new WechatApiError({ kind: 'invalid_openid', errcode: 40003, errmsg: 'invalid openid', api: 'user/info/batchget', appid: 'wxA' }),
+      userInfoFails: (openid) => openid === 'o-bad',
+    });
+    const { ledger, appended } = fakeLedger();
+    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
+    resolver.enqueue('wxA', 'o-0', 'c');
+    for (const openid of ['o-1', 'o-bad', 'o-2']) resolver.enqueue('wxA', openid, 'c');
+    wechat.release();
+    await resolver.idle();
+    expect(wechat.calls.map((call) => call.api)).toEqual(['user/info', 'user/info/batchget', 'user/info', 'user/info', 'user/info']);
+    expect(appended.map((event) => [event.data.openid, event.data.via])).toEqual([
+      ['o-0', 'user_info'],
+      ['o-1', 'user_info'],
+      ['o-2', 'user_info'],
+    ]);
   });
 
   it('logs a failed batch and goes on with the next lookups', async () => {
