@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
+import { createLedger } from '../../src/ledger/ledger.ts';
+import { InvalidEventError } from '../../src/ledger/ledgerErrors.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/pipelineWorker.ts', import.meta.url));
@@ -49,5 +51,40 @@ describe('pipelined appends from three processes at once (PostgreSQL)', () => {
     const hot = await sql<{ n: number }>`select count(*)::int as n from events where stream = 'hot-stream'`.execute(db);
     expect(hot.rows[0]!.n).toBeGreaterThan(0);
     expect(await env.ledger.verify()).toMatchObject({ ok: true, checked: appended, head: appended });
+  });
+
+  it('a batch planned on top of one that then fails re-plans: no event lost, none twice, the failing one refused alone', async () => {
+    const db = env.storage.db;
+    await sql`create function refuse_poison() returns trigger language plpgsql as $$
+      begin
+        if new.idempotency_key = 'poison' then raise exception 'poisoned event'; end if;
+        return new;
+      end $$`.execute(db);
+    await sql`create trigger refuse_poison before insert on events for each row execute function refuse_poison()`.execute(db);
+    const ledger = createLedger(env.storage, { pipeline: true });
+    try {
+      const start = await ledger.head();
+      const event = (openid: string, key = `k-${openid}`) => ({ type: 'follow.subscribed' as const, data: { appid: 'wxpoison', openid }, meta: { source: 'webhook' as const, idempotencyKey: key } });
+      // Batch A: the poison, a key batch B shares, and others.
+      const a = [ledger.append([event('o-poison', 'poison')]), ledger.append([event('o-shared')]), ...Array.from({ length: 20 }, (_, i) => ledger.append([event(`a-${i}`)]))];
+      // Batch B, once A is in flight: it plans on top of A, with the shared key as A's duplicate.
+      await new Promise((r) => setImmediate(r));
+      const b = [ledger.append([event('o-shared')]), ...Array.from({ length: 20 }, (_, i) => ledger.append([event(`b-${i}`)]))];
+      const results = await Promise.allSettled([...a, ...b]);
+
+      expect(results[0]).toMatchObject({ status: 'rejected', reason: expect.any(InvalidEventError) });
+      expect(results.slice(1).every((r) => r.status === 'fulfilled')).toBe(true);
+      const shared = [results[1], results[22]].map((r) => (r as PromiseFulfilledResult<{ events: { id: string }[] }>).value.events[0]!.id);
+      expect(shared[0]).toBe(shared[1]);
+      const stored = await ledger.read({ appid: 'wxpoison', limit: 1000 });
+      expect(stored.map((e) => e.position)).toEqual(Array.from({ length: 41 }, (_, i) => start + i + 1));
+      expect(new Set(stored.map((e) => e.meta.idempotencyKey)).size).toBe(41);
+      expect(stored.some((e) => e.meta.idempotencyKey === 'poison')).toBe(false);
+      expect(await ledger.verify()).toMatchObject({ ok: true });
+    } finally {
+      await ledger.close();
+      await sql`drop trigger refuse_poison on events`.execute(db);
+      await sql`drop function refuse_poison()`.execute(db);
+    }
   });
 });
