@@ -1,5 +1,5 @@
 import { request as httpRequest } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -67,6 +67,23 @@ describe('limitBody', () => {
     const answer = await post(['x'.repeat(80), 'y'.repeat(80)], false);
     expect(answer.status).toBe(413);
     expect(JSON.parse(answer.body)).toMatchObject({ error: { code: 'payload_too_large' } });
+    expect(seen.length).toBe(before);
+  });
+
+  it('never sees a body whose length is ambiguous: Node refuses both headers together, or two lengths', async () => {
+    const raw = (head: string, body: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(`POST /echo HTTP/1.1\r\nHost: x\r\n${head}\r\n${body}`));
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        socket.on('end', () => resolve(answer));
+        socket.on('error', reject);
+      });
+    const before = seen.length;
+    const both = await raw('Content-Length: 5\r\nTransfer-Encoding: chunked\r\n', `${(200).toString(16)}\r\n${'x'.repeat(200)}\r\n0\r\n\r\n`);
+    expect(both).toMatch(/^HTTP\/1\.1 400/);
+    const twice = await raw('Content-Length: 5\r\nContent-Length: 200\r\n', 'x'.repeat(200));
+    expect(twice).toMatch(/^HTTP\/1\.1 400/);
     expect(seen.length).toBe(before);
   });
 });
