@@ -8,14 +8,8 @@ import { createOutboxRelay, type OutboxRelay } from '../../src/bus/outboxRelay.t
 import { STREAM_NAME } from '../../src/bus/subjectOf.ts';
 import { subscribed } from '../support/newEvents.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
+import { until } from '../support/until.ts';
 
-async function until(check: () => Promise<boolean> | boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Everything in the stream, in stream order (message-by-message get: works on NATS 2.9). */
 async function readStream(nc: NatsConnection): Promise<{ subject: string; msgId: string | undefined; event: LedgerEvent }[]> {
@@ -49,7 +43,7 @@ describe('outbox relay to JetStream', () => {
 
   it('publishes on identity.events.<type>.<appid> with Nats-Msg-Id = event id, creating the stream', async () => {
     const { events } = await ledger.append([subscribed('wxrelay', 'o-first')]);
-    await until(() => relay.status().cursor >= events[0]!.position);
+    await until(() => relay.status().cursor >= events[0]!.position, 30_000);
     const nc = await connect({ servers: nats.url });
     const stream = await readStream(nc);
     await nc.close();
@@ -63,7 +57,7 @@ describe('outbox relay to JetStream', () => {
     expect(relay.status().cursor).toBeLessThan(during[0]!.position);
     await nats.start();
     const head = await ledger.head();
-    await until(() => relay.status().cursor === head);
+    await until(() => relay.status().cursor === head, 30_000);
 
     const nc = await connect({ servers: nats.url });
     const stream = await readStream(nc);
@@ -87,7 +81,7 @@ describe('outbox relay to JetStream', () => {
     await env.storage.db.updateTable('outbox_cursors').set({ position: 0 }).execute();
     relay = createOutboxRelay({ ledger, publisher: await createNatsPublisher({ url: nats.url }), retryMs: 200 }).start();
     const head = await ledger.head();
-    await until(() => relay.status().cursor === head);
+    await until(() => relay.status().cursor === head, 30_000);
     const nc = await connect({ servers: nats.url });
     const stream = await readStream(nc);
     await nc.close();

@@ -5,15 +5,8 @@ import { openStorage, type Storage } from '../../src/ledger/openStorage.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { subscribed } from '../support/newEvents.ts';
+import { until } from '../support/until.ts';
 
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 /**
  * A process follows the ledger through LISTEN. When that session is cut, commits made by another
@@ -45,7 +38,7 @@ describe('a follower whose LISTEN session was cut (PostgreSQL, two "processes")'
     });
     try {
       await writer.append([subscribed('wxcut', 'o-before')]);
-      expect(await until(() => seen.length === 1, 5000)).toBe(true);
+      await until(() => seen.length === 1, 5000);
 
       // Cut the follower's LISTEN session and commit from the other process before it is back
       // (it reconnects after 200 ms): that NOTIFY reaches nobody in the follower's process.
@@ -56,9 +49,9 @@ describe('a follower whose LISTEN session was cut (PostgreSQL, two "processes")'
       expect(before.length).toBeGreaterThan(0);
       await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and query like 'listen %'`.execute(db);
       await writer.append([subscribed('wxcut', 'o-during')]);
-      expect(await until(async () => (await listening()).some((row) => !before.some((b) => b.pid === row.pid)), 5000)).toBe(true);
+      await until(async () => (await listening()).some((row) => !before.some((b) => b.pid === row.pid)), 5000);
 
-      expect(await until(() => seen.length === 2, 3000)).toBe(true);
+      await until(() => seen.length === 2, 3000);
       expect((seen[1]!.data as { openid: string }).openid).toBe('o-during');
     } finally {
       await subscription.stop();

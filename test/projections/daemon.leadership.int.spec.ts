@@ -7,14 +7,8 @@ import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { configuredAccounts as ctx } from './context.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
+import { until } from '../support/until.ts';
 
-async function until(condition: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('two daemons for one projection, in two "processes" (two Storage instances on one database)', () => {
   let env: Awaited<ReturnType<typeof openTestStorage>>;
@@ -43,11 +37,11 @@ describe('two daemons for one projection, in two "processes" (two Storage instan
         onApplied: (batch) => applied[i].push(batch),
       });
     const [a, b] = [daemon(0).start(), daemon(1)];
-    await until(() => a.status().leader && a.status().version !== null);
+    await until(() => a.status().leader && a.status().version !== null, 20_000);
     b.start();
 
     const head = await appendAll(ledgers[0], peopleEvents(1500, 'lead'));
-    await until(() => a.status().checkpoint === head);
+    await until(() => a.status().checkpoint === head, 20_000);
     await new Promise((r) => setTimeout(r, 200)); // b retried its lock a few times meanwhile
     expect(a.status()).toMatchObject({ leader: true, checkpoint: head, lag: 0 });
     expect(b.status()).toMatchObject({ leader: false, checkpoint: head, version: 1 });
@@ -61,7 +55,7 @@ describe('two daemons for one projection, in two "processes" (two Storage instan
     await a.stop();
     expect(a.status().leader).toBe(false);
     const more = await appendAll(ledgers[1], peopleEvents(300, 'after'));
-    await until(() => b.status().leader && b.status().checkpoint === more);
+    await until(() => b.status().leader && b.status().checkpoint === more, 20_000);
     expect(applied[1][0]!.from).toBe(head);
     expect(applied[0].at(-1)!.to).toBe(head);
     await b.stop();

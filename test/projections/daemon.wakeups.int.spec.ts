@@ -6,15 +6,8 @@ import { identityLinks } from '../../projections/identityLinks/index.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { subscribed } from '../support/newEvents.ts';
 import { configuredAccounts as ctx } from './context.ts';
+import { until } from '../support/until.ts';
 
-async function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) return false;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return true;
-}
 
 /**
  * The two live daemons share a read of the same ledger tail. A daemon woken by a commit must not
@@ -53,11 +46,11 @@ describe('live projection daemons sharing reads (PostgreSQL)', () => {
     daemons.push(createProjectionDaemon({ ledger, projection: followState, ctx, safetyPollMs: 700 }).start());
     daemons.push(createProjectionDaemon({ ledger, projection: identityLinks, ctx, safetyPollMs: 60_000 }).start());
     const first = (await ledger.append([subscribed('wxoa', 'o-1')])).events[0]!.position;
-    expect(await until(() => daemons.every((d) => d.status().checkpoint === first), 5000)).toBe(true);
+    await until(() => daemons.every((d) => d.status().checkpoint === first), 5000);
     // The next slow read to start is the follow-state daemon's safety poll, alone; append during it.
     let second = 0;
     onSlowRead = () => void ledger.append([subscribed('wxoa', 'o-2')]).then((r) => (second = r.events[0]!.position));
-    expect(await until(() => second > 0, 3000)).toBe(true);
-    expect(await until(() => daemons.every((d) => d.status().checkpoint === second), 3000)).toBe(true);
+    await until(() => second > 0, 3000);
+    await until(() => daemons.every((d) => d.status().checkpoint === second), 3000);
   });
 });
