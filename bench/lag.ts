@@ -33,7 +33,7 @@ export async function main(args: string[]): Promise<void> {
   const mode = flags.string('mode', 'safe');
   const natsUrl = flags.string('nats', process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
   const logLevel = flags.string('log', 'info');
-  // Far more than the service answers here (under 1k pushes/s); past that the pushes repeat.
+  // More than the service answers here (under 2k pushes/s); past that the pushes repeat.
   const count = flags.number('pushes', Math.ceil(3000 * (seconds + warmup)));
   const subject = `${SUBJECT_PREFIX}.*.*.${BENCH_OA.appid}`;
   console.log(`lag: ${await machineInfo(ADMIN_URL)}; load average ${loadavg()[0]!.toFixed(1)} at start`);
