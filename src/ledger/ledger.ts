@@ -141,8 +141,8 @@ function validate(event: NewEvent): NewEvent {
 /**
  * What JSON storage keeps of a validated, flat record (every schema in events.ts is one): no
  * `undefined` fields, no -0. So the event a caller gets back, the hash and the stored row agree.
- * zod's output is a fresh object, so it is changed in place (a JSON round trip did this before,
- * at twice the cost of the validation itself).
+ * zod's output is a fresh object, so it is changed in place (a stringify + parse of data and meta
+ * per event did this before).
  */
 function storedForm<T extends Record<string, unknown>>(record: T): T {
   for (const key of Object.keys(record)) {
