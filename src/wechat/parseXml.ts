@@ -54,7 +54,8 @@ const CLOSE = /[ \t\r\n]*<\/xml>[ \t\r\n]*$/y;
  * is two documents (the envelope and the decrypted message), and the full path took 33–42 µs for
  * the two against 2–4 µs this way (bench/README.md). It returns what `parseXmlFully` returns for the same body (a
  * property test holds the two to that) and null for anything else — a declaration, a comment,
- * an attribute, nesting, an entity reference, a repeated leaf, a name Object.prototype has —
+ * an attribute, nesting, an entity reference, a repeated leaf, a name Object.prototype has, a
+ * carriage return inside a value, an `<xml>` with no leaf —
  * which then takes the full path with all its checks.
  */
 export function parseFlatXml(body: string): Record<string, string> | null {
