@@ -42,7 +42,7 @@ export async function main(args: string[]): Promise<void> {
     try {
       service.send({ type: 'start', databaseUrl: database.url });
       const { url, foldMs } = await service.receive<{ type: string; url: string; foldMs: number }>('listening');
-      console.error(`  service started and both projections folded ${head} events in ${(foldMs / 1000).toFixed(1)} s`);
+      console.error(`  service started, both projections folded and the outbox relay through ${head} events in ${(foldMs / 1000).toFixed(1)} s`);
       await analyze(database.url);
 
       const run = async (rate: number, runSeconds: number) => {
