@@ -15,7 +15,7 @@ export type ApplyOutcome = { ok: true; to: number; changed: number } | { ok: fal
  * all conditional on the checkpoint's compare-and-set). Rows and checkpoint commit together or
  * not at all: a crash anywhere replays the whole batch, and a batch is never applied twice —
  * an applier that lost its leadership without noticing finds the checkpoint moved and writes
- * nothing (see writeRowsIfAdvancedQuery). No explicit transaction: under webhook load the
+ * nothing (see writeRowsQuery). No explicit transaction: under webhook load the
  * BEGIN/COMMIT and a separate checkpoint statement were three of five round trips per batch.
  */
 export async function applyBatch<Row extends Key>(

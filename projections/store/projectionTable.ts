@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { keyOf, type Key } from '../key.ts';
 import type { ProjectionName } from '../projection.ts';
-import { columnList, loadRowsQuery, writeRowsIfAdvancedQuery, writeRowsQuery, type Column } from './tableColumns.ts';
+import { columnList, loadRowsQuery, writeRowsQuery, type Column } from './tableColumns.ts';
 
 /** Any connection or transaction: table code never decides where it runs. */
 export type Queryable = Kysely<any>;
@@ -21,12 +21,8 @@ export type ProjectionTable<Row> = {
   /** The indexes queries need; idempotent, created before a version becomes active. */
   createIndexes(db: Queryable, table: string): Promise<void>;
   load(db: Queryable, table: string, keys: readonly Key[]): Promise<Row[]>;
-  write(db: Queryable, table: string, changes: RowChanges<Row>): Promise<void>;
   /** Writes the changes only if `advance` (a checkpoint compare-and-set) moves; false if it did not. */
   writeIfAdvanced(db: Queryable, table: string, changes: RowChanges<Row>, advance: RawBuilder<{ moved: number }>): Promise<boolean>;
-  /** The statements themselves, for tests that EXPLAIN them. */
-  loadQuery(table: string, keys: readonly Key[]): RawBuilder<unknown>;
-  writeQuery(table: string, changes: RowChanges<Row>): RawBuilder<unknown> | null;
   /** Every row, for `verifyProjections`. */
   readAll(db: Queryable, table: string): Promise<Row[]>;
   keyOfRow(row: Row): string;
@@ -51,18 +47,13 @@ export function defineProjectionTable<Row extends Key, SqlRow>(definition: {
     name: definition.name,
     createTable: definition.createTable,
     createIndexes: definition.createIndexes,
-    loadQuery: (table, keys) => loadRowsQuery<Row, SqlRow>(table, columns, keys),
-    writeQuery: (table, changes) => writeRowsQuery(table, columns, changes),
     async load(db, table, keys) {
       if (keys.length === 0) return [];
       const { rows } = await loadRowsQuery<Row, SqlRow>(table, columns, keys).execute(db);
       return rows.map(fromSql);
     },
-    async write(db, table, changes) {
-      await writeRowsQuery(table, columns, changes)?.execute(db);
-    },
     async writeIfAdvanced(db, table, changes, advance) {
-      const { rows } = await writeRowsIfAdvancedQuery(table, columns, changes, advance).execute(db);
+      const { rows } = await writeRowsQuery(table, columns, changes, advance).execute(db);
       return rows.length === 1;
     },
     async readAll(db, table) {

@@ -129,24 +129,9 @@ export const ProjectionVersions = {
 
   /**
    * Moves a checkpoint from `from` to `to`, only if it still is at `from` and the version is not
-   * retired. Run first in the batch's transaction: it takes the row lock, so a second applier
-   * (one that lost its leader lock without noticing yet) waits, then finds the checkpoint moved
-   * and rolls back instead of applying the batch twice. `synchronousCommit: 'off'` sets the
-   * transaction's commit mode in the same round trip.
+   * retired: one row `moved` if it did. applyBatch runs it inside the batch's write, which it
+   * gates (see writeRowsQuery). `synchronousCommit: 'off'` sets the statement's commit mode.
    */
-  async advance(
-    trx: Queryable,
-    name: ProjectionName,
-    version: number,
-    from: number,
-    to: number,
-    options: { synchronousCommit?: 'on' | 'off' } = {},
-  ): Promise<boolean> {
-    const { rows } = await ProjectionVersions.advanceQuery(name, version, from, to, options).execute(trx);
-    return rows.length === 1;
-  },
-
-  /** The statement of `advance`: one row `moved` if the checkpoint moved (applyBatch runs it inside its write). */
   advanceQuery(name: ProjectionName, version: number, from: number, to: number, options: { synchronousCommit?: 'on' | 'off' } = {}) {
     return sql<{ moved: number }>`
       update projection_versions set position = ${to}

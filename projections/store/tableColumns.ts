@@ -38,39 +38,16 @@ export function arrayLiteral<T>(items: readonly T[], value: (item: T) => unknown
 }
 
 /**
- * The write of a batch, as ONE statement whatever its size: rows the batch created are plain
- * inserts, rows it loaded are updates (a writable CTE does both). The caller knows which is which
- * (it loaded the existing rows under the checkpoint's row lock), so there is no need for
- * `on conflict`, whose speculative insertion costs about 40% more per row.
- */
-export function writeRowsQuery<Row>(
-  table: string,
-  columns: readonly Column<Row>[],
-  changes: { insert: readonly Row[]; update: readonly Row[] },
-): RawBuilder<unknown> | null {
-  const names = columnList(columns);
-  const insert =
-    changes.insert.length > 0 ? sql`insert into ${sql.table(table)} (${names}) select * from unnest(${columnArrays(columns, changes.insert)})` : null;
-  const assignments = sql.raw(columns.filter((c) => !KEY.has(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
-  const update =
-    changes.update.length > 0
-      ? sql`update ${sql.table(table)} t set ${assignments}
-            from unnest(${columnArrays(columns, changes.update)}) as u(${names})
-            where t.appid = u.appid and t.openid = u.openid`
-      : null;
-  if (insert && update) return sql`with updated as (${update}) ${insert}`;
-  return insert ?? update;
-}
-
-/**
  * A batch's rows and its checkpoint in ONE statement (its own transaction): `advance` is the
  * checkpoint's compare-and-set (`returning 1 as moved`), and the rows are written only if it
  * moved. Another applier that wrote these rows since they were loaded has moved the checkpoint
  * too, so a stale batch writes nothing; one writing at the same time holds the checkpoint's row
- * lock, and this statement waits for it, then finds the checkpoint moved. Answers one row if the
- * batch was written.
+ * lock, and this statement waits for it, then finds the checkpoint moved. So the caller knows
+ * which rows are new (plain inserts) and which it loaded (updates), with no need for
+ * `on conflict`, whose speculative insertion costs about 40% more per row. Answers one row if
+ * the batch was written.
  */
-export function writeRowsIfAdvancedQuery<Row>(
+export function writeRowsQuery<Row>(
   table: string,
   columns: readonly Column<Row>[],
   changes: { insert: readonly Row[]; update: readonly Row[] },
