@@ -234,10 +234,10 @@ export function createProjectionDaemon<Row extends Key>(options: ProjectionDaemo
     head = Math.max(head, target.position, page[page.length - 1]?.position ?? 0);
     if (page.length === 0 || !lock?.held) return false;
     await apply(target, page, false);
-    // After a short page the loop reads again only if a commit past it has been announced (the
-    // read may be a prefetch older than this turn) — not once more per batch to find nothing;
-    // a commit announced later wakes the sleep.
-    return page.length === batchSize || head > page[page.length - 1]!.position;
+    // After a short page the loop reads again only when woken — not once more per batch to find
+    // nothing. The page holds every commit announced before this call (`head`: the reader hands
+    // out no read started before them), and one announced since the turn began has signalled.
+    return page.length === batchSize;
   }
 
   async function buildStep(): Promise<boolean> {

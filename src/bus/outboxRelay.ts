@@ -101,9 +101,9 @@ export function createOutboxRelay(options: RelayOptions) {
           await sleep(retryMs);
         } else {
           lastError = null;
-          // All of a short page published and no later commit announced: wait for one (a commit
-          // announced since the read has signalled, and sleep returns at once) — no empty read per batch.
-          if (acked === page.length && page.length < batchSize && head <= cursor) await wakeSignal.sleep(5000);
+          // All of a short page published: wait for the next commit (one announced since the read
+          // began has signalled, and sleep returns at once) — no empty read per batch.
+          if (acked === page.length && page.length < batchSize) await wakeSignal.sleep(5000);
         }
       } catch (error) {
         fail(error);

@@ -65,11 +65,7 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     let position = after;
     let stopped = false;
     const wakeSignal = createWakeSignal();
-    let announced = after;
-    const onAppend = (head: number) => {
-      announced = Math.max(announced, head);
-      wakeSignal.wake();
-    };
+    const onAppend = () => wakeSignal.wake();
     wake.on('appended', onAppend);
     const safetyPollMs = options.safetyPollMs ?? 5000;
     const done = (async () => {
@@ -82,10 +78,11 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
         if (page.length > 0) {
           await handler(page);
           position = page[page.length - 1]!.position;
-          if (page.length === limit || announced > position) continue;
+          if (page.length === limit) continue;
         }
-        // Caught up with every commit announced so far (positions are commit-ordered); one
-        // announced later wakes the sleep, or has signalled and it returns at once.
+        // A short page holds every commit made before the read began (positions are
+        // commit-ordered); any later one is announced after `signalled` was cleared, so the sleep
+        // returns at once or is woken.
         if (!stopped) await wakeSignal.sleep(safetyPollMs);
       }
     })();
