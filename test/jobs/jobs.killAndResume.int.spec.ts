@@ -7,6 +7,7 @@ import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { listJobs } from '../../src/jobs/store/readJobs.ts';
 import type { Job, JobKind } from '../../src/jobs/job.ts';
 import { followPush, NEW_OA, OLD_GH, OLD_OA, startJobsHarness, type JobsHarness } from './support/jobsHarness.ts';
+import { TSX } from '../support/tsx.ts';
 
 const OLD_FOLLOWERS = 3000;
 
@@ -38,7 +39,7 @@ describe('kill -9 in the middle of a job, then resume', () => {
   });
 
   function cli(...args: string[]) {
-    const child = spawn('node_modules/.bin/tsx', ['src/cli.ts', ...args], {
+    const child = spawn(TSX, ['src/cli.ts', ...args], {
       env: { ...process.env, DATABASE_URL: h.databaseUrl, LEDGER_CONFIG: join(dir, 'config.json'), JOB_LEASE_SECONDS: '3', LOG_LEVEL: 'silent', NATS_URL: '' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: tsx runs the CLI in a child of its own, and kill -9 must reach both.

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import { subscribed } from '../support/newEvents.ts';
+import { TSX } from '../support/tsx.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/appendWorker.ts', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 describe('appends from two processes at once (PostgreSQL)', () => {
   let env: TestLedger;
@@ -29,7 +29,7 @@ describe('appends from two processes at once (PostgreSQL)', () => {
 
   it('loses none of 200 concurrent appends, numbers them 1..200 without a gap, and keeps the chain valid', async () => {
     const [a, b] = await Promise.all(
-      ['a', 'b'].map((tag) => run(tsx, [worker, env.url!, tag, '100'], { timeout: 60_000 }).then((r) => JSON.parse(r.stdout) as number[])),
+      ['a', 'b'].map((tag) => run(TSX, [worker, env.url!, tag, '100'], { timeout: 60_000 }).then((r) => JSON.parse(r.stdout) as number[])),
     );
     const positions = [...a!, ...b!].sort((x, y) => x - y);
     expect(positions).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { createLedger } from '../../src/ledger/ledger.ts';
 import { InvalidEventError } from '../../src/ledger/ledgerErrors.ts';
+import { TSX } from '../support/tsx.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/pipelineWorker.ts', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /**
  * The pipelined group commit plans a batch while the one ahead commits, and writes it only if
@@ -29,7 +29,7 @@ describe('pipelined appends from three processes at once (PostgreSQL)', () => {
   it('positions gapless, chain valid, each key once, every stream version gapless', async () => {
     const results = await Promise.all(
       ['a', 'b', 'c'].map((tag) =>
-        run(tsx, [worker, env.url!, tag, '24', '12'], { timeout: 120_000 }).then((r) => JSON.parse(r.stdout) as { appended: number; duplicates: number; conflicts: number }),
+        run(TSX, [worker, env.url!, tag, '24', '12'], { timeout: 120_000 }).then((r) => JSON.parse(r.stdout) as { appended: number; duplicates: number; conflicts: number }),
       ),
     );
     const appended = results.reduce((sum, r) => sum + r.appended, 0);

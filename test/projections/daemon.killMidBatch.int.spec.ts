@@ -9,8 +9,8 @@ import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { configuredAccounts as ctx } from './context.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
+import { TSX } from '../support/tsx.ts';
 
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 const worker = fileURLToPath(new URL('./support/projectionWorker.ts', import.meta.url));
 
 describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () => {
@@ -30,7 +30,7 @@ describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () 
 
     // tsx runs the script in a node child of its own: the worker gets its own process group so
     // that SIGKILL reaches the process actually applying, not only its launcher.
-    const child = spawn(tsx, [worker, env.url!, '300'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+    const child = spawn(TSX, [worker, env.url!, '300'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
     const exited = new Promise<NodeJS.Signals | null>((resolve) => child.once('exit', (_code, signal) => resolve(signal)));
     const killWorker = () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');

@@ -11,6 +11,9 @@ import {
   wechatpyCrypto,
   wxJavaChinese,
 } from './publishedVectors.ts';
+import { errorCodeOf } from './errorCodeOf.ts';
+
+const codeOf = (action: () => unknown) => errorCodeOf(action);
 
 /** Decrypts without unpadding, independently of the code under test, to look at the raw layout. */
 function rawPlaintext(encodingAESKey: string, encrypt: string): Buffer {
@@ -18,15 +21,6 @@ function rawPlaintext(encodingAESKey: string, encrypt: string): Buffer {
   const aes = createDecipheriv('aes-256-cbc', key, key.subarray(0, 16));
   aes.setAutoPadding(false);
   return Buffer.concat([aes.update(Buffer.from(encrypt, 'base64')), aes.final()]);
-}
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    return (error as { code?: string }).code;
-  }
-  return undefined;
 }
 
 describe('createMessageCrypto: published ciphertexts', () => {

@@ -2,18 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../src/wechat/errors.ts';
 import { parseJson } from '../../src/wechat/parseJson.ts';
 import { authorizationRevoke, miniProgramDocJson } from './publishedVectors.ts';
+import { errorCodeOf } from './errorCodeOf.ts';
+
+const codeOf = (action: () => unknown) => errorCodeOf(action, PayloadError);
 
 const LIMIT = 64 * 1024;
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PayloadError);
-    return (error as PayloadError).code;
-  }
-  return undefined;
-}
 
 describe('parseJson', () => {
   it('keeps a numeric MsgId beyond 2^53 exact, as a string', () => {

@@ -2,18 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../src/wechat/errors.ts';
 import { MAX_XML_DEPTH, parseXml } from '../../src/wechat/parseXml.ts';
 import { authorizationRevoke, officialPythonSample, scanCodePush } from './publishedVectors.ts';
+import { errorCodeOf } from './errorCodeOf.ts';
+
+const codeOf = (action: () => unknown) => errorCodeOf(action, PayloadError);
 
 const LIMIT = 64 * 1024;
-
-function codeOf(action: () => unknown): string | undefined {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(PayloadError);
-    return (error as PayloadError).code;
-  }
-  return undefined;
-}
 
 function nested(depth: number): string {
   // <xml> counts as the first level.
