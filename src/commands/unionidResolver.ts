@@ -90,6 +90,11 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     );
   }
 
+  const idle = (): Promise<void> => {
+    if (active === 0 && queue.length === 0) return Promise.resolve();
+    return new Promise((resolve) => idleWaiters.push(resolve));
+  };
+
   return {
     enqueue(appid: string, openid: string, causationId: string): void {
       if (stopped || queue.length >= maxPending) {
@@ -101,10 +106,7 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     },
     stats: () => ({ pending: queue.length, active, dropped }),
     /** Resolves when nothing is queued or running (tests). */
-    idle(): Promise<void> {
-      if (active === 0 && queue.length === 0) return Promise.resolve();
-      return new Promise((resolve) => idleWaiters.push(resolve));
-    },
+    idle,
     /**
      * Shutdown: lookups in flight finish, queued ones are dropped (and logged) rather than
      * holding the process for minutes after a burst; backfill-unionids covers them.
@@ -116,7 +118,7 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
         dropped += left;
         options.logger.warn({ dropped: left }, 'unionid lookups dropped at shutdown; run backfill-unionids to resolve them');
       }
-      if (active > 0) await new Promise<void>((resolve) => idleWaiters.push(resolve));
+      await idle();
     },
   };
 }
