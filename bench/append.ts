@@ -4,7 +4,7 @@ import pg from 'pg';
 import { openStorage } from '../src/ledger/openStorage.ts';
 import { migrateToLatest } from '../src/ledger/migrate.ts';
 import { createLedger, type Ledger } from '../src/ledger/ledger.ts';
-import { appidOf, openidOf, streamOf, unionidOf, type NewEvent } from '../src/ledger/events.ts';
+import { appidOf, openidOf, unionidOf, type NewEvent } from '../src/ledger/events.ts';
 import { benchFlags } from './benchFlags.ts';
 import { createBenchDatabase, ADMIN_URL } from './benchDatabase.ts';
 import { followEvents } from './followEvents.ts';
@@ -95,7 +95,7 @@ async function drive(ledger: Ledger, callers: number, seconds: number, tag: stri
   return { events: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
 }
 
-const COLUMNS = ['position', 'id', 'type', 'stream', 'stream_version', 'data', 'meta', 'idempotency_key', 'appid', 'openid', 'unionid', 'occurred_at', 'recorded_at', 'prev_hash', 'hash'];
+const COLUMNS = ['position', 'id', 'type', 'stream', 'stream_version', 'appid', 'subject', 'unionid', 'fingerprint', 'idempotency_key', 'data', 'meta', 'occurred_at', 'recorded_at', 'digest', 'prev_hash', 'hash'];
 const ROWS_PER_STATEMENT = 100;
 
 /**
@@ -152,12 +152,18 @@ function rawRows() {
       for (let i = 0; i < count; i++) {
         const event: NewEvent = next();
         const data = event.data as Record<string, unknown>;
-        const stream = streamOf(event.type, data);
+        const digestOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
+        const appid = appidOf(event.type, data);
+        const subject = digestOf(`${appid}|${openidOf(event.type, data)}`);
+        const unionid = unionidOf(data);
+        const stream = `user-${appid}-${subject}`;
         const version = (versions.get(stream) ?? 0) + 1;
         versions.set(stream, version);
-        const row = [++position, randomUUID(), event.type, stream, version, JSON.stringify(data), JSON.stringify(event.meta), event.meta.idempotencyKey, appidOf(event.type, data), openidOf(event.type, data), unionidOf(data), new Date(event.occurredAt!).toISOString(), recordedAt];
-        const hash = createHash('sha256').update(prevHash).update(JSON.stringify(row)).digest('hex');
-        params.push(...row, prevHash, hash);
+        const json = JSON.stringify(data);
+        const row = [++position, randomUUID(), event.type, stream, version, appid, subject, unionid === null ? null : digestOf(unionid), digestOf(json), digestOf(event.meta.idempotencyKey), json, JSON.stringify(event.meta), new Date(event.occurredAt!).toISOString(), recordedAt];
+        const digest = createHash('sha256').update(JSON.stringify(row.slice(1))).digest('hex');
+        const hash = createHash('sha256').update(`${prevHash}:${position}:${version}:${digest}`).digest('hex');
+        params.push(...row, digest, prevHash, hash);
         prevHash = hash;
       }
       return params;

@@ -15,6 +15,8 @@ onParentMessage(
         accounts: [{ appid: BENCH_OA.appid, kind: 'oa', secret: BENCH_OA.secret, token: BENCH_OA.token, encodingAESKey: BENCH_OA.encodingAESKey, originalId: BENCH_OA.originalId }],
         apiKeys: [{ key: 'bench-admin-key-0123456789', scopes: ['admin'] }],
         wechat: { apiBase: message.apiBase as string, watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+        // A fixed key for benchmarks only (production requires a configured one).
+        masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
       });
       const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: (message.natsUrl as string | null) ?? null, port: 0, dataDir: './data' };
       server = await startServer(config);

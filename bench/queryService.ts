@@ -20,6 +20,8 @@ onParentMessage(
       apiKeys: [{ key: QUERY_API_KEY, scopes: ['read'] }],
       // Nothing here calls WeChat: no pushes, no jobs.
       wechat: { apiBase: 'http://127.0.0.1:9', watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+    // A fixed key for tests and benchmarks only (production requires a configured one).
+    masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
     });
     const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: null, port: 0, dataDir: './data' };
     const started = performance.now();

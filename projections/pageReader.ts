@@ -1,6 +1,6 @@
 import type { LedgerEvent } from '../src/ledger/events.ts';
 import type { Queryable } from './store/projectionTable.ts';
-import { readProjectionEvents } from './readProjectionEvents.ts';
+import { readProjectionEvents, type ProjectionSource } from './readProjectionEvents.ts';
 import { sharedPagesOf, type SharedPagesMember } from './sharedPages.ts';
 
 export type PageReader = {
@@ -21,11 +21,12 @@ type Read = { page: Promise<LedgerEvent[]>; announced: number };
  * one is already being read while this one is folded and written, so the database works on both
  * and a backlog drains at the speed of the slower of the two, not their sum.
  */
-export function createPageReader(db: Queryable): PageReader {
+export function createPageReader(source: ProjectionSource): PageReader {
+  const db = source.storage.db;
   let ahead: (Read & { version: number; after: number; limit: number }) | null = null;
 
   const fetch = (after: number, limit: number, announced: number) => {
-    const read = readInFlight(db, after, limit, announced);
+    const read = readInFlight(source, after, limit, announced);
     read.page.catch(() => {}); // surfaced when (and only if) the page is used
     return read;
   };
@@ -61,13 +62,14 @@ const inFlightByDb = new WeakMap<object, Map<string, Read>>();
  * read had when it started does not join it (the read might miss that commit); it starts a
  * fresher read, which later joiners share.
  */
-function readInFlight(db: Queryable, after: number, limit: number, announced: number): Read {
+function readInFlight(source: ProjectionSource, after: number, limit: number, announced: number): Read {
+  const db = source.storage.db;
   let inFlight = inFlightByDb.get(db);
   if (!inFlight) inFlightByDb.set(db, (inFlight = new Map()));
   const key = `${after}:${limit}`;
   const running = inFlight.get(key);
   if (running && running.announced >= announced) return running;
-  const read: Read = { page: readProjectionEvents(db, after, limit), announced };
+  const read: Read = { page: readProjectionEvents(source, after, limit), announced };
   inFlight.set(key, read);
   const forget = () => {
     if (inFlight.get(key) === read) inFlight.delete(key);
@@ -80,11 +82,11 @@ function readInFlight(db: Queryable, after: number, limit: number, announced: nu
  * The rebuild's reader: pages shared with the other projections' rebuilds in this process (see
  * sharedPages.ts). Joins on its first read, leaves on `reset`.
  */
-export function createSharedPageReader(db: Queryable): PageReader {
+export function createSharedPageReader(source: ProjectionSource): PageReader {
   let member: SharedPagesMember | null = null;
   return {
     read(_version, after, limit) {
-      member ??= sharedPagesOf(db).join();
+      member ??= sharedPagesOf(source).join();
       return member.read(after, limit);
     },
     reset() {

@@ -93,8 +93,8 @@ export function createProjectionDaemon<Row extends Key>(options: ProjectionDaemo
   let lastError: string | null = null;
   /** When the next drop of retired tables is due: right after a switch, then now and then for leftovers. */
   let nextDropCheck = 0;
-  const liveReader = createPageReader(db);
-  const buildReader = createSharedPageReader(db);
+  const liveReader = createPageReader(ledger);
+  const buildReader = createSharedPageReader(ledger);
   /** Key filters of the versions this daemon has folded from position 0 itself, by version. */
   const filters = new Map<number, KeyFilter>();
 

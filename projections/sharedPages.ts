@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { LedgerEvent } from '../src/ledger/events.ts';
 import type { Queryable } from './store/projectionTable.ts';
-import { readProjectionEvents } from './readProjectionEvents.ts';
+import { readProjectionEvents, type ProjectionSource } from './readProjectionEvents.ts';
 
 export type SharedPagesMember = {
   read(after: number, limit: number): Promise<LedgerEvent[]>;
@@ -14,9 +14,10 @@ export type PageRead = (after: number, limit: number) => Promise<LedgerEvent[]>;
 const byDb = new WeakMap<object, ReturnType<typeof createSharedPages>>();
 
 /** The shared pages of one database connection pool (one per process and Storage). */
-export function sharedPagesOf(db: Queryable) {
+export function sharedPagesOf(source: ProjectionSource) {
+  const db = source.storage.db;
   let shared = byDb.get(db);
-  if (!shared) byDb.set(db, (shared = createSharedPages((after, limit) => readProjectionEvents(db, after, limit))));
+  if (!shared) byDb.set(db, (shared = createSharedPages((after, limit) => readProjectionEvents(source, after, limit))));
   return shared;
 }
 

@@ -1,6 +1,7 @@
 import type { Account, Config } from './config/schema.ts';
 import { openStorage, type Storage } from './ledger/openStorage.ts';
 import { migrateToLatest } from './ledger/migrate.ts';
+import { resolveMasterKeys } from './config/masterKey.ts';
 import { createLedger, type Ledger } from './ledger/ledger.ts';
 import { createNatsPublisher } from './bus/natsPublisher.ts';
 import { createInProcessBus } from './bus/inProcessBus.ts';
@@ -50,6 +51,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   if (config.usingDemoConfig && config.databaseUrl) {
     logger.warn('running the embedded DEMO configuration (published API key) against PostgreSQL: set LEDGER_CONFIG for production');
   }
+  const masterKeys = resolveMasterKeys(config);
   const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
   try {
     await migrateToLatest(storage.db);
@@ -58,6 +60,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     throw error;
   }
   const ledger = createLedger(storage, {
+    masterKeys,
     // On PostgreSQL the next batch plans while the one ahead commits: +14–17 % pushes/s in paired
     // ingest runs (bench/README.md). PGlite has one connection, so there is nothing to overlap.
     pipeline: Boolean(config.databaseUrl),
@@ -66,6 +69,13 @@ export async function createService(config: Config, options: ServiceOptions = {}
       metrics.ledgerBatches.inc();
     },
   });
+  try {
+    // The ledger's keys open with the configured master key, or the start stops here.
+    await ledger.privacy();
+  } catch (error) {
+    await storage.close();
+    throw error;
+  }
   const publisher: Publisher = config.natsUrl ? await createNatsPublisher({ url: config.natsUrl }) : createInProcessBus();
   const relay = createOutboxRelay({
     ledger,

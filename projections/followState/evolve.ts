@@ -18,6 +18,8 @@ export { keysOf } from './keysOf.ts';
  * make the row depend on arrival order (in order, that unsubscribe would have been recorded).
  */
 export function evolve(rows: Map<string, FollowRow>, event: LedgerEvent): string[] {
+  // An erased subject's events are redacted: they say nothing about anyone any more.
+  if (event.erased) return [];
   switch (event.type) {
     case 'follow.subscribed': {
       const { appid, openid } = event.data;

@@ -3,6 +3,7 @@ import type { Key } from '../key.ts';
 
 /** A conversion reads the old key (to inherit from) and writes the new one. */
 export function keysOf(event: LedgerEvent): Key[] {
+  if (event.erased) return [];
   switch (event.type) {
     case 'follow.subscribed':
     case 'follow.unsubscribed':

@@ -14,11 +14,14 @@ export { keysOf } from './keysOf.ts';
  * in ledger position order: "first unionid wins" is first by position.
  */
 export function evolve(rows: Map<string, IdentityRow>, event: LedgerEvent, ctx: ProjectionContext): string[] {
-  if (alreadyFolded(rows, event)) return [];
+  // An erased subject's events are redacted: they say nothing about anyone any more.
+  if (event.erased || alreadyFolded(rows, event)) return [];
   switch (event.type) {
     case 'follow.subscribed':
     case 'follow.unsubscribed':
     case 'authorization.revoked':
+    case 'authorization.cancelled':
+    case 'profile.modified':
       return put(rows, sighting(rows, event.data.appid, event.data.openid, event, ctx, inferKind(event)));
     case 'login.recorded':
     case 'oauth.authorized':

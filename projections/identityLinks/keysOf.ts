@@ -3,6 +3,7 @@ import type { Key } from '../key.ts';
 
 /** Every event that names a user is a sighting of that key; a conversion touches both its ends. */
 export function keysOf(event: LedgerEvent): Key[] {
+  if (event.erased) return [];
   switch (event.type) {
     case 'follow.subscribed':
     case 'follow.unsubscribed':
@@ -10,6 +11,8 @@ export function keysOf(event: LedgerEvent): Key[] {
     case 'oauth.authorized':
     case 'unionid.resolved':
     case 'authorization.revoked':
+    case 'authorization.cancelled':
+    case 'profile.modified':
       return [{ appid: event.data.appid, openid: event.data.openid }];
     case 'openid.converted':
       return [

@@ -49,6 +49,14 @@ export const ConfigFile = z
     accounts: z.array(Account).min(1),
     apiKeys: z.array(ApiKey).default([]),
     wechat: WechatSettings.default(WechatSettings.parse({})),
+    /**
+     * Wraps every key the ledger keeps in the database (personal data is sealed under per-subject
+     * keys, which this wraps): 32 bytes, base64, e.g. "${LEDGER_MASTER_KEY}". Required in
+     * production mode (src/config/masterKey.ts).
+     */
+    masterKey: z.string().optional(),
+    /** Earlier master keys, still accepted for keys wrapped under them until `rewrap-keys` runs. */
+    previousMasterKeys: z.array(z.string()).default([]),
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),

@@ -1,14 +1,34 @@
 import type { Storage } from './openStorage.ts';
-import { EventData, EventMeta, isEventType, streamOf, type LedgerEvent, type NewEvent } from './events.ts';
+import { EventData, EventMeta, isEventType, type LedgerEvent, type NewEvent } from './events.ts';
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
-import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
+import type { AppendResult } from './appendBatch.ts';
+import { LEDGER_CHANNEL } from './ledgerLock.ts';
 import { InvalidEventError } from './ledgerErrors.ts';
-import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
+import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadContext, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 import { createWakeSignal } from './wakeSignal.ts';
+import { createKeyring, DEVELOPMENT_MASTER_KEY, type Keyring } from './keys/masterKeys.ts';
+import { loadPseudonymSecret } from './keys/ledgerSecrets.ts';
+import { createPseudonyms, type Pseudonyms } from './keys/pseudonyms.ts';
+import { createSubjectKeys, type SubjectKeys } from './keys/subjectKeys.ts';
 
 export type AppendOptions = { expectedVersion?: number };
 export type Subscription = { stop(): Promise<void>; readonly position: number };
+
+export type LedgerOptions = GroupCommitOptions & {
+  safetyPollMs?: number;
+  /**
+   * Master keys, current first (decoded, 32 bytes each): they wrap the ledger's keys in the
+   * database. Defaults to a fixed development key — for tests and benchmarks only; the service
+   * always passes the configured one (src/config/masterKey.ts).
+   */
+  masterKeys?: readonly Buffer[];
+  /** False only to measure what sealing personal data costs (bench/append.ts): fields stay clear. */
+  sealing?: boolean;
+};
+
+/** Everything the ledger needs that is read from the database once: the pseudonym secret. */
+export type LedgerPrivacy = { keyring: Keyring; pseudonyms: Pseudonyms; subjectKeys: SubjectKeys };
 
 /**
  * The ledger as the rest of the service sees it: append (validated, group-committed,
@@ -16,8 +36,25 @@ export type Subscription = { stop(): Promise<void>; readonly position: number };
  */
 export type Ledger = ReturnType<typeof createLedger>;
 
-export function createLedger(storage: Storage, options: GroupCommitOptions & { safetyPollMs?: number } = {}) {
+export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   const wake = storage.local;
+  const [current = DEVELOPMENT_MASTER_KEY, ...previous] = options.masterKeys ?? [];
+  const keyring = createKeyring(current, previous);
+  const subjectKeys = createSubjectKeys(keyring);
+  // The pseudonym secret is read (or, in a new database, created) once, before the first append
+  // or read; a failed attempt (the database was unreachable) is not remembered, the next use retries.
+  let loaded: Promise<LedgerPrivacy> | null = null;
+  const privacy = (): Promise<LedgerPrivacy> => {
+    loaded ??= loadPseudonymSecret(storage.db, keyring).then(
+      (secret) => ({ keyring, pseudonyms: createPseudonyms(secret), subjectKeys }),
+      (error: unknown) => {
+        loaded = null;
+        throw error;
+      },
+    );
+    return loaded;
+  };
+  const readContext = async (): Promise<ReadContext> => ({ db: storage.db, pseudonyms: (await privacy()).pseudonyms, subjectKeys });
   // Each commit is heard twice here — from the group commit and as its own NOTIFY echoed back —
   // and a head at or below one already announced tells a follower nothing new (positions are
   // gapless and commit-ordered); passing it on made every follower read once more for nothing.
@@ -27,13 +64,15 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     announced = head;
     wake.emit('appended', head);
   };
-  const group = createGroupCommit(storage.db, {
+  let group: ReturnType<typeof createGroupCommit> | null = null;
+  const groupCommit = async () =>
+    (group ??= createGroupCommit(storage.db, { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true }, {
     ...options,
     onCommit(head, appended) {
       options.onCommit?.(head, appended);
       signal(head);
     },
-  });
+  }));
   let unlisten: Promise<() => Promise<void>> | null = null;
   // After the LISTEN session was lost, commits may have gone unannounced, and after a failover or
   // a restore the head may even be lower than one announced: forget it and wake every follower.
@@ -43,18 +82,10 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
   };
   const listenOnce = () => (unlisten ??= storage.listen(LEDGER_CHANNEL, (payload) => signal(Number(payload)), onReconnect));
 
-  function append(events: NewEvent[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
-    let normalized: NewEvent[];
-    try {
-      normalized = events.map(validate);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    if (appendOptions.expectedVersion !== undefined) {
-      const streams = new Set(normalized.map((e) => e.stream));
-      if (streams.size > 1) return Promise.reject(new InvalidEventError('expectedVersion needs all events in one stream'));
-    }
-    return group.submit({ events: normalized, expectedVersion: appendOptions.expectedVersion });
+  async function append(events: NewEvent[], appendOptions: AppendOptions = {}): Promise<AppendResult> {
+    const normalized = events.map(validate);
+    const commits = group ?? (await groupCommit());
+    return commits.submit({ events: normalized, expectedVersion: appendOptions.expectedVersion });
   }
 
   /**
@@ -74,7 +105,7 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
         wakeSignal.signalled = false;
         // A page is full at what readEvents returns at most, not at what was asked for.
         const limit = Math.min(subscribeOptions.batchSize ?? 1000, MAX_READ_LIMIT);
-        const page = await readEvents(storage.db, { after: position, limit });
+        const page = await readEvents(await readContext(), { after: position, limit });
         if (page.length > 0) {
           await handler(page);
           position = page[page.length - 1]!.position;
@@ -102,10 +133,15 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
   return {
     storage,
     append,
-    read: (filter?: ReadFilter) => readEvents(storage.db, filter),
+    read: async (filter?: ReadFilter) => readEvents(await readContext(), filter),
     head: () => headPosition(storage.db),
-    findByIdempotencyKeys: (keys: string[]) => readByIdempotencyKeys(storage.db, keys),
+    findByIdempotencyKeys: async (keys: string[]) => readByIdempotencyKeys(await readContext(), keys),
     verify: () => verifyLedger(storage.db),
+    /**
+     * The keys and pseudonyms, for the modules that erase (src/erasure/) and read the ledger
+     * narrowly. The service awaits it at start, so a wrong master key stops the start.
+     */
+    privacy,
     subscribe,
     /** Resolves on the next commit seen by this process (local or, on PostgreSQL, any process). */
     onAppend(listener: (head: number) => void): () => void {
@@ -114,7 +150,7 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
       return () => wake.off('appended', listener);
     },
     async close(): Promise<void> {
-      await group.flushed();
+      await group?.flushed();
       if (unlisten) await (await unlisten)();
     },
   };
@@ -126,13 +162,7 @@ function validate(event: NewEvent): NewEvent {
   if (!data.success) throw new InvalidEventError(`${event.type}: ${data.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   const meta = EventMeta.safeParse(event.meta);
   if (!meta.success) throw new InvalidEventError(`meta: ${meta.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  const cleanData = storedForm(data.data);
-  return {
-    ...event,
-    stream: event.stream ?? streamOf(event.type, cleanData),
-    data: cleanData,
-    meta: storedForm(meta.data),
-  } as NewEvent;
+  return { ...event, data: storedForm(data.data), meta: storedForm(meta.data) } as NewEvent;
 }
 
 /**
@@ -150,3 +180,4 @@ function storedForm<T extends Record<string, unknown>>(record: T): T {
   }
   return record;
 }
+

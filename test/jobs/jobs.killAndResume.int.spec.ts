@@ -31,8 +31,8 @@ describe('kill -9 in the middle of a job, then resume', () => {
       ],
     });
     dir = mkdtempSync(join(tmpdir(), 'jobs-kill-'));
-    const { accounts, apiKeys, wechat } = h.config;
-    writeFileSync(join(dir, 'config.json'), JSON.stringify({ accounts, apiKeys, wechat }));
+    const { accounts, apiKeys, wechat, masterKey } = h.config;
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ accounts, apiKeys, wechat, masterKey }));
   });
   afterAll(async () => {
     await h?.close();

@@ -64,7 +64,8 @@ describe.each([
   });
 
   it('enforces an expected stream version', async () => {
-    const stream = 'user-wxver-o1';
+    // A user's stream is named by the pseudonym of (appid, openid), never by the openid.
+    const stream = `user-wxver-${(await ledger.privacy()).pseudonyms.subject('wxver', 'o1')}`;
     const first = await ledger.append([subscribed('wxver', 'o1', 'ver-1')], { expectedVersion: 0 });
     expect(first.events[0]).toMatchObject({ stream, streamVersion: 1 });
     await expect(ledger.append([unsubscribed('wxver', 'o1', 'ver-2')], { expectedVersion: 0 })).rejects.toBeInstanceOf(WrongExpectedVersionError);
@@ -155,7 +156,7 @@ describe.each([
     // As superuser, the test switches the immutability trigger off — what an attacker with
     // database access could do; verify must still catch it.
     await sql`alter table events disable trigger user`.execute(env.storage.db);
-    await sql`update events set data = jsonb_set(data, '{openid}', '"forged"') where position = ${target.position}`.execute(env.storage.db);
+    await sql`update events set data = jsonb_set(data, '{sealed}', '"forged"') where position = ${target.position}`.execute(env.storage.db);
     await sql`alter table events enable trigger user`.execute(env.storage.db);
     const result = await ledger.verify();
     expect(result).toMatchObject({ ok: false, brokenAt: target.position });

@@ -26,7 +26,7 @@ describe('live projection daemons sharing reads (PostgreSQL)', () => {
     const executor = (env.storage.db as unknown as { getExecutor(): { executeQuery(compiled: { sql: string }, ...rest: unknown[]): Promise<unknown> } }).getExecutor();
     const execute = executor.executeQuery.bind(executor);
     executor.executeQuery = async (compiled, ...rest) => {
-      if (!/from events\s+where position >/.test(compiled.sql)) return execute(compiled, ...rest);
+      if (!/from events e left join subject_keys k on k.id = e.subject_key\s+where e.position >/.test(compiled.sql)) return execute(compiled, ...rest);
       const hook = onSlowRead;
       onSlowRead = null;
       if (hook) setTimeout(hook, 50);

@@ -26,11 +26,11 @@ describe('the narrow ledger read the daemon folds from', () => {
           { ...e.login('wxmp', 'now') },
         ]);
         const full = await ledger.read({ limit: 10_000 });
-        const narrow = await readProjectionEvents(env.storage.db, 0, 10_000);
+        const narrow = await readProjectionEvents(ledger, 0, 10_000);
         const folded = (events: typeof full) => events.map((ev) => ({ position: ev.position, type: ev.type, data: ev.data, source: ev.meta.source, occurredAt: ev.occurredAt }));
         expect(folded(narrow)).toEqual(folded(full));
         expect(narrow.at(-3)!.occurredAt).toBe('2024-02-29T15:59:59.999Z');
-        expect((await readProjectionEvents(env.storage.db, 10, 5)).map((ev) => ev.position)).toEqual([11, 12, 13, 14, 15]);
+        expect((await readProjectionEvents(ledger, 10, 5)).map((ev) => ev.position)).toEqual([11, 12, 13, 14, 15]);
       });
     });
   }

@@ -61,6 +61,8 @@ export async function startE2E(
     ],
     wechat: { apiBase: running.url, watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
     sessionKeySecret: 'ZTJlLXNlc3Npb24ta2V5LXNlY3JldC0zMi1ieXRlcyE=',
+    // A fixed key for tests and benchmarks only (production requires a configured one).
+    masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
   });
   const config: Config = { ...file, databaseUrl: proxied.toString(), natsUrl: nats.url, port: 0, dataDir: './data' };
   options.configure?.(config);

@@ -96,6 +96,8 @@ export async function startJobsHarness(
     })),
     apiKeys: [{ key: 'jobs-admin-key-0123456789', scopes: ['admin'] }],
     wechat: { apiBase: running.url, callsPerSecond: options.callsPerSecond ?? 1000 },
+    // A fixed key for tests and benchmarks only (production requires a configured one).
+    masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
   });
   const config: Config = { ...file, databaseUrl: database.url || null, natsUrl: null, port: 0, dataDir: options.embedded ? 'memory://' : './data' };
   const service = await createService(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
