@@ -1,26 +1,32 @@
-import { createHash, randomUUID } from 'node:crypto';
 import { loadavg } from 'node:os';
 import pg from 'pg';
 import { openStorage } from '../src/ledger/openStorage.ts';
 import { migrateToLatest } from '../src/ledger/migrate.ts';
 import { createLedger, type Ledger } from '../src/ledger/ledger.ts';
-import { appidOf, openidOf, unionidOf, type NewEvent } from '../src/ledger/events.ts';
 import { benchFlags } from './benchFlags.ts';
+import { startBenchChild } from './benchChild.ts';
+import type { EmmettDriven } from './emmettAppender.ts';
 import { createBenchDatabase, ADMIN_URL } from './benchDatabase.ts';
 import { followEvents } from './followEvents.ts';
+import { rawEventRows } from './rawEventRows.ts';
 import { machineInfo } from './machineInfo.ts';
 import { startCpuMeter, type CpuSeconds } from './cpuMeter.ts';
 import { printTable } from './printTable.ts';
 import { quantile } from './quantile.ts';
 
-type Measured = { label: string; events: number; seconds: number; batches: number; latencies: number[]; cpu: CpuSeconds };
+type Measured = { label: string; events: number; seconds: number; batches: number; p50: number | null; p99: number | null; cpu: CpuSeconds };
+
+/** The ledger's pool size (openStorage's default), given to Emmett's pool too. */
+const POOL_SIZE = 10;
 
 /**
  * Group-commit throughput: N callers each loop `ledger.append([one event])` for a fixed time,
- * on a fresh database per level; then the ceiling, a raw 100-row INSERT loop (one connection,
- * autocommit, rows built while the previous statement runs) into a plain copy of the table.
+ * on a fresh database per level, and the peer at the same level right after it: the same
+ * callers and events through Emmett's `appendToStream` (its own process, its own fresh
+ * database). Then the ceiling, a raw 100-row INSERT loop (one connection, autocommit, rows built
+ * while the previous statement runs) into a plain copy of the table.
  *
- *   npm run bench -- append [--seconds=5] [--warmup=1] [--callers=1,8,64,256] [--pipeline]
+ *   npm run bench -- append [--seconds=5] [--warmup=1] [--callers=1,8,64,256] [--pipeline] [--emmett=false]
  */
 export async function main(args: string[]): Promise<void> {
   const flags = benchFlags(args);
@@ -28,30 +34,35 @@ export async function main(args: string[]): Promise<void> {
   const warmup = flags.number('warmup', 1);
   const levels = flags.list('callers', [1, 8, 64, 256]);
   const pipeline = flags.string('pipeline', 'false') === 'true';
+  const withEmmett = flags.string('emmett', 'true') !== 'false';
   console.log(`append: ${await machineInfo(ADMIN_URL)}; ${seconds} s per row after ${warmup} s warm-up, fresh database per row; load average ${loadavg()[0]!.toFixed(1)} at start\n`);
 
-  const ledgerRows: Measured[] = [];
+  const levelRows: { ledger: Measured; emmett: Measured | null }[] = [];
   for (const callers of levels) {
-    const measured = await measureLedger(callers, seconds, warmup, pipeline);
-    ledgerRows.push(measured);
-    console.error(`  ${measured.label}: ${Math.round(measured.events / measured.seconds)} events/s`);
+    const ledger = await measureLedger(callers, seconds, warmup, pipeline);
+    console.error(`  ${ledger.label}: ${Math.round(ledger.events / ledger.seconds)} events/s`);
+    const emmett = withEmmett ? await measureEmmett(callers, seconds, warmup) : null;
+    if (emmett) console.error(`  ${emmett.label}: ${Math.round(emmett.events / emmett.seconds)} events/s`);
+    levelRows.push({ ledger, emmett });
   }
   const raw = await measureRaw('raw INSERT, 100 rows/statement, same indexes', 'like events including all', seconds, warmup);
   console.error(`  ${raw.label}: ${Math.round(raw.events / raw.seconds)} events/s`);
   const rawPk = await measureRaw('raw INSERT, 100 rows/statement, primary key only', 'like events', seconds, warmup);
   console.error(`  ${rawPk.label}: ${Math.round(rawPk.events / rawPk.seconds)} events/s\n`);
 
-  const ceiling = raw.events / raw.seconds;
+  const rateOf = (m: Measured) => m.events / m.seconds;
+  const ceiling = rateOf(raw);
+  const row = (m: Measured, peer: Measured | null) => {
+    const rate = rateOf(m);
+    const perEvent = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? '-' : Math.round((seconds * 1e6) / m.events));
+    return [m.label, Math.round(rate), peer ? (rate / rateOf(peer)).toFixed(2) : '-', (rate / ceiling).toFixed(2), m.events / m.batches, m.p50 ?? '-', m.p99 ?? '-', perEvent(m.cpu.node), perEvent(m.cpu.postgres)];
+  };
   printTable(
-    ['what', 'events/s', '× raw', 'events/txn', 'p50 ms', 'p99 ms', 'node µs/event', 'pg µs/event'],
-    [...ledgerRows, raw, rawPk].map((m) => {
-      const rate = m.events / m.seconds;
-      const latency = m.latencies.length > 0 ? [quantile(m.latencies, 0.5), quantile(m.latencies, 0.99)] : ['-', '-'];
-      const perEvent = (seconds: number | null | undefined) => (seconds === null || seconds === undefined ? '-' : Math.round((seconds * 1e6) / m.events));
-      return [m.label, Math.round(rate), (rate / ceiling).toFixed(2), m.events / m.batches, ...latency, perEvent(m.cpu.node), perEvent(m.cpu.postgres)];
-    }),
+    ['what', 'events/s', '× Emmett', '× raw', 'events/txn', 'p50 ms', 'p99 ms', 'node µs/event', 'pg µs/event'],
+    [...levelRows.flatMap(({ ledger, emmett }) => (emmett ? [row(ledger, emmett), row(emmett, null)] : [row(ledger, null)])), row(raw, null), row(rawPk, null)],
   );
-  console.log('\nnode/pg µs/event: CPU time of this process (callers included) and of the database\'s PostgreSQL backends, per event.');
+  console.log('\n× Emmett: the ledger row\'s events/s over the Emmett row\'s at the same caller count; × raw: over the raw INSERT with the same indexes.');
+  console.log('node/pg µs/event: CPU time of the process holding the callers (this one for the ledger and raw rows, the Emmett child for Emmett) and of the database\'s PostgreSQL backends, per event.');
 }
 
 async function measureLedger(callers: number, seconds: number, warmup: number, pipeline: boolean): Promise<Measured> {
@@ -70,7 +81,7 @@ async function measureLedger(callers: number, seconds: number, warmup: number, p
     // Outside the timing: the chain just written must verify.
     const verified = await ledger.verify();
     if (!verified.ok) throw new Error(`ledger does not verify after ${callers} callers: ${JSON.stringify(verified)}`);
-    return { label: `ledger.append${pipeline ? ' (pipeline)' : ''}, ${callers} caller${callers === 1 ? '' : 's'}`, ...run, batches, cpu };
+    return { label: `ledger.append${pipeline ? ' (pipeline)' : ''}, ${plural(callers)}`, ...run, batches, cpu };
   } finally {
     await storage.close();
     await database.drop();
@@ -78,7 +89,7 @@ async function measureLedger(callers: number, seconds: number, warmup: number, p
 }
 
 /** `callers` loops of one-event appends until the deadline; every append is awaited. */
-async function drive(ledger: Ledger, callers: number, seconds: number, tag: string): Promise<{ events: number; seconds: number; latencies: number[] }> {
+async function drive(ledger: Ledger, callers: number, seconds: number, tag: string): Promise<{ events: number; seconds: number; p50: number; p99: number }> {
   const started = performance.now();
   const deadline = started + seconds * 1000;
   const latencies: number[] = [];
@@ -92,10 +103,43 @@ async function drive(ledger: Ledger, callers: number, seconds: number, tag: stri
       }
     }),
   );
-  return { events: latencies.length, seconds: (performance.now() - started) / 1000, latencies };
+  return { events: latencies.length, seconds: (performance.now() - started) / 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
 }
 
-const COLUMNS = ['position', 'id', 'type', 'stream', 'stream_version', 'appid', 'subject', 'unionid', 'fingerprint', 'idempotency_key', 'data', 'meta', 'occurred_at', 'recorded_at', 'digest', 'prev_hash', 'hash'];
+/**
+ * The peer at one caller count: Emmett's `appendToStream` in a child process (`emmettAppender.ts`)
+ * on a fresh database with its schema created first, the same warm-up and duration, then a count
+ * of its stored messages against the appends its callers saw succeed.
+ */
+async function measureEmmett(callers: number, seconds: number, warmup: number): Promise<Measured> {
+  const database = await createBenchDatabase('bench_emmett');
+  const child = startBenchChild('emmettAppender.ts');
+  try {
+    child.send({ type: 'start', databaseUrl: database.url, poolSize: POOL_SIZE });
+    await child.receive('ready');
+    const drive = async (forSeconds: number, tag: string) => {
+      child.send({ type: 'drive', callers, seconds: forSeconds, tag });
+      return child.receive<EmmettDriven>('driven');
+    };
+    await drive(warmup, 'w');
+    const meter = await startCpuMeter(database.url, { node: child.pid });
+    const run = await drive(seconds, 'm');
+    const cpu = await meter.stop();
+    child.send({ type: 'count' });
+    const { appended, stored } = await child.receive<{ type: string; appended: number; stored: number }>('counted');
+    if (appended !== stored) throw new Error(`Emmett stored ${stored} messages for ${appended} appends after ${callers} callers`);
+    // One transaction per appendToStream call: Emmett has no group commit.
+    return { label: `Emmett appendToStream, ${plural(callers)}`, events: run.events, seconds: run.seconds, batches: run.events, p50: run.p50, p99: run.p99, cpu };
+  } finally {
+    await child.stop();
+    await database.drop();
+  }
+}
+
+function plural(callers: number): string {
+  return `${callers} caller${callers === 1 ? '' : 's'}`;
+}
+
 const ROWS_PER_STATEMENT = 100;
 
 /**
@@ -112,9 +156,10 @@ async function measureRaw(label: string, shape: string, seconds: number, warmup:
   try {
     await client.query(`create table raw_events (${shape})`);
     if (shape === 'like events') await client.query('alter table raw_events add primary key (position)');
-    const values = Array.from({ length: ROWS_PER_STATEMENT }, (_, row) => `(${COLUMNS.map((_, col) => `$${row * COLUMNS.length + col + 1}`).join(', ')})`);
-    const text = `insert into raw_events (${COLUMNS.join(', ')}) values ${values.join(', ')}`;
-    const rows = rawRows();
+    const rows = rawEventRows();
+    const width = rows.columns.length;
+    const values = Array.from({ length: ROWS_PER_STATEMENT }, (_, row) => `(${rows.columns.map((_, col) => `$${row * width + col + 1}`).join(', ')})`);
+    const text = `insert into raw_events (${rows.columns.join(', ')}) values ${values.join(', ')}`;
     const loop = async (forSeconds: number) => {
       const started = performance.now();
       const deadline = started + forSeconds * 1000;
@@ -132,41 +177,9 @@ async function measureRaw(label: string, shape: string, seconds: number, warmup:
     const meter = await startCpuMeter(database.url, { node: process.pid });
     const run = await loop(seconds);
     const cpu = await meter.stop();
-    return { label, events: run.statements * ROWS_PER_STATEMENT, seconds: run.seconds, batches: run.statements, latencies: [], cpu };
+    return { label, events: run.statements * ROWS_PER_STATEMENT, seconds: run.seconds, batches: run.statements, p50: null, p99: null, cpu };
   } finally {
     await client.end();
     await database.drop();
   }
-}
-
-/** Rows equivalent to what the ledger stores for `followEvents`, flattened into parameters. */
-function rawRows() {
-  const next = followEvents('raw');
-  const versions = new Map<string, number>();
-  let position = 0;
-  let prevHash = '0'.repeat(64);
-  return {
-    next(count: number): unknown[] {
-      const params: unknown[] = [];
-      const recordedAt = new Date().toISOString();
-      for (let i = 0; i < count; i++) {
-        const event: NewEvent = next();
-        const data = event.data as Record<string, unknown>;
-        const digestOf = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 32);
-        const appid = appidOf(event.type, data);
-        const subject = digestOf(`${appid}|${openidOf(event.type, data)}`);
-        const unionid = unionidOf(data);
-        const stream = `user-${appid}-${subject}`;
-        const version = (versions.get(stream) ?? 0) + 1;
-        versions.set(stream, version);
-        const json = JSON.stringify(data);
-        const row = [++position, randomUUID(), event.type, stream, version, appid, subject, unionid === null ? null : digestOf(unionid), digestOf(json), digestOf(event.meta.idempotencyKey), json, JSON.stringify(event.meta), new Date(event.occurredAt!).toISOString(), recordedAt];
-        const digest = createHash('sha256').update(JSON.stringify(row.slice(1))).digest('hex');
-        const hash = createHash('sha256').update(`${prevHash}:${position}:${version}:${digest}`).digest('hex');
-        params.push(...row, digest, prevHash, hash);
-        prevHash = hash;
-      }
-      return params;
-    },
-  };
 }

@@ -23,6 +23,8 @@ type LoadResult = {
 };
 type Measured = { label: string; result: LoadResult; cpu: CpuSeconds };
 
+const MINIMAL_LABEL = 'minimal handler: one INSERT per push';
+
 /**
  * Webhook ingest end to end: the service (`startServer`, PostgreSQL, optionally NATS) in one
  * process, WeChat (autocannon with pre-built signed pushes, and the simulator answering the
@@ -75,7 +77,7 @@ export async function main(args: string[]): Promise<void> {
     try {
       minimal.send({ type: 'start', databaseUrl: minimalDatabase.url });
       const { url } = await minimal.receive<{ type: string; url: string }>('listening');
-      rows.push(await measure('minimal handler: one INSERT per push', url, minimalDatabase.url, minimal.pid, plan));
+      rows.push(await measure(MINIMAL_LABEL, url, minimalDatabase.url, minimal.pid, plan));
     } finally {
       await minimal.stop();
       await minimalDatabase.drop();
@@ -85,14 +87,18 @@ export async function main(args: string[]): Promise<void> {
   }
 
   console.log('');
+  // The peer: the minimal handler's row, measured in this run (DESIGN §6: ≥ 0.5× its pushes/s, p99 ≤ 3× its p99).
+  const handler = rows.find((m) => m.label === MINIMAL_LABEL)!.result;
+  const rateOf = (result: LoadResult) => result.ok / result.seconds;
   printTable(
-    ['what', 'pushes/s', 'p50 ms', 'p99 ms', 'max ms', 'not success', 'server CPU', 'load CPU', 'postgres CPU'],
+    ['what', 'pushes/s', '× handler', 'p50 ms', 'p99 ms', 'p99 × handler', 'max ms', 'not success', 'server CPU', 'load CPU', 'postgres CPU'],
     rows.map(({ label, result, cpu }) => {
       const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / result.seconds)} %`);
-      return [label, Math.round(result.ok / result.seconds), result.p50, result.p99, result.max, result.notSuccess + result.errors, share(cpu.service), share(cpu.load), share(cpu.postgres)];
+      return [label, Math.round(rateOf(result)), (rateOf(result) / rateOf(handler)).toFixed(2), result.p50, result.p99, (result.p99 / handler.p99).toFixed(2), result.max, result.notSuccess + result.errors, share(cpu.service), share(cpu.load), share(cpu.postgres)];
     }),
   );
-  console.log('\nCPU: share of one core during the measured window (200 % = both cores), from /proc.');
+  console.log('\n× handler: pushes/s over the minimal handler\'s in this run (target ≥ 0.5); p99 × handler: p99 over its p99 (target ≤ 3).');
+  console.log('CPU: share of one core during the measured window (200 % = both cores), from /proc.');
   for (const { label, result } of rows) {
     if (result.wrapped) console.log(`note: ${label} used up the ${count} pre-built pushes and repeated them (raise --pushes).`);
   }

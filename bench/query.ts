@@ -12,27 +12,56 @@ import { machineInfo } from './machineInfo.ts';
 import { printTable } from './printTable.ts';
 import { personEvents } from './queryPopulation.ts';
 import type { QueryLoadResult } from './queryLoad.ts';
+import { findMaxSustainedRate, sustainedVerdict, type RateProbe, type SearchOptions } from './maxSustainedRate.ts';
+import { measurePkSelectCeiling, type CeilingResult } from './pkSelectCeiling.ts';
+
+/** The service's pool (openStorage's default): the most lookups it ever has in flight at PostgreSQL. */
+const SERVICE_POOL_SIZE = 10;
+
+type Window = QueryLoadResult & { cpu: CpuSeconds; wallSeconds: number };
 
 /**
- * Queries by openid and unionid at a fixed rate (DESIGN.md §6: p99 ≤ 5 ms at 2k requests/s).
- * A ledger of `persons` people (an OA follower and an MP user each, most linked by unionid, a
- * fifth unsubscribed) is appended to a fresh database; the service (`startServer`, its own
- * process) folds both projections at start; then an open-loop sender in a third process asks for
- * random people at `rate` requests/s on loopback, checking every status and a sample of bodies.
+ * Queries by openid and unionid against their ceiling (DESIGN.md §6: the service's max sustained
+ * rate ≥ 0.25× a raw prepared primary-key SELECT; p99 ≤ 5 ms at half that rate). A ledger of
+ * `persons` people (an OA follower and an MP user each, most linked by unionid, a fifth
+ * unsubscribed) is appended to a fresh database; the service (`startServer`, its own process)
+ * folds both projections at start. Then, all in this run on that database:
+ *  1. the ceiling: closed loops of a prepared primary-key SELECT on the identity-links table
+ *     (`pg`, as many connections as the service's pool), from this process;
+ *  2. the service's max sustained rate: an open-loop sender in a third process asks for random
+ *     people at rising rates (`maxSustainedRate.ts`), checking every status and a sample of bodies;
+ *  3. the service at half that rate, the full table;
+ *  4. optionally the fixed rates of `--rate`, as the benchmark measured before.
  *
- *   npm run bench -- query [--persons=100000] [--rate=2000 or a list: 1000,2000] [--seconds=10] [--warmup=5]
- *                          [--check-every=10] [--log=info]
+ *   npm run bench -- query [--persons=100000] [--seconds=10] [--warmup=5] [--check-every=10] [--log=info]
+ *                          [--ceiling-connections=10] [--from=500] [--step=1.5] [--refine=2] [--tries=2]
+ *                          [--to=100000] [--max-p99=100] [--probe-seconds=5] [--probe-warmup=1] [--rate=1000,2000]
  */
 export async function main(args: string[]): Promise<void> {
   const flags = benchFlags(args);
   const persons = flags.number('persons', 100_000);
-  const rates = flags.list('rate', [2000]);
   const seconds = flags.number('seconds', 10);
   const warmup = flags.number('warmup', 5);
   const checkEvery = flags.number('check-every', 10);
   const logLevel = flags.string('log', 'info');
+  const ceilingConnections = flags.number('ceiling-connections', SERVICE_POOL_SIZE);
+  const search: SearchOptions = {
+    from: flags.number('from', 500),
+    step: flags.number('step', 1.5),
+    refine: flags.number('refine', 2),
+    tries: flags.number('tries', 2),
+    to: flags.number('to', 100_000),
+    maxP99: flags.number('max-p99', 100),
+  };
+  const probeSeconds = flags.number('probe-seconds', 5);
+  const probeWarmup = flags.number('probe-warmup', 1);
+  const rates = flags.list('rate', []);
   console.log(`query: ${await machineInfo(ADMIN_URL)}; load average ${loadavg()[0]!.toFixed(1)} at start`);
-  console.log(`${persons.toLocaleString('en-US')} people, ${rates.map((r) => r.toLocaleString('en-US')).join(' then ')} requests/s open loop for ${seconds} s after ${warmup} s warm-up, every status and 1 body in ${checkEvery} checked, service log level ${logLevel} (to /dev/null)\n`);
+  console.log(
+    `${persons.toLocaleString('en-US')} people; ceiling: ${ceilingConnections} connections for ${seconds} s after ${warmup} s; ` +
+      `search: open loop from ${search.from.toLocaleString('en-US')} requests/s ×${search.step} (${probeSeconds} s after ${probeWarmup} s each, up to ${search.tries} tries, ${search.refine} bisections), sustained = p99 ≤ ${search.maxP99} ms and no backlog; ` +
+      `half the max sustained rate for ${seconds} s after ${warmup} s; every status and 1 body in ${checkEvery} checked, service log level ${logLevel} (to /dev/null)\n`,
+  );
 
   const database = await createBenchDatabase('bench_query');
   try {
@@ -45,21 +74,46 @@ export async function main(args: string[]): Promise<void> {
       console.error(`  service started, both projections folded and the outbox relay through ${head} events in ${(foldMs / 1000).toFixed(1)} s`);
       await analyze(database.url);
 
+      const meter = () => startCpuMeter(database.url, { service: service.pid, load: load.pid });
+      const ceiling = await measurePkSelectCeiling(database.url, { connections: ceilingConnections, seconds, warmup, persons });
+      const ceilingRate = ceiling.answered / ceiling.seconds;
+      console.error(`  ceiling: ${Math.round(ceilingRate)} lookups/s on ${ceiling.table}, p99 ${ceiling.p99.toFixed(2)} ms`);
+
       const run = async (rate: number, runSeconds: number) => {
         load.send({ type: 'run', url, rate, seconds: runSeconds, persons, checkEvery });
         return load.receive<QueryLoadResult>('result');
       };
-      for (const rate of rates) {
-        await run(rate, warmup);
-        const meter = await startCpuMeter(database.url, { service: service.pid, load: load.pid });
+      const measured = async (rate: number, warmupSeconds: number, runSeconds: number): Promise<Window> => {
+        if (warmupSeconds > 0) await run(rate, warmupSeconds);
+        const cpuMeter = await meter();
         const started = performance.now();
-        const result = await run(rate, seconds);
-        const cpu = await meter.stop();
-        report(rate, result, cpu, (performance.now() - started) / 1000);
+        const result = await run(rate, runSeconds);
+        return { ...result, cpu: await cpuMeter.stop(), wallSeconds: (performance.now() - started) / 1000 };
+      };
+      const { best, probes } = await findMaxSustainedRate(async (rate) => {
+        const window = await measured(rate, probeWarmup, probeSeconds);
+        const verdict = sustainedVerdict(window, search.maxP99);
+        console.error(`  probe ${rate} req/s: ${verdict.sustained ? 'sustained' : 'not sustained'} (${verdict.why})`);
+        if (window.mismatches.length > 0) {
+          console.log(`\nwrong answers at ${rate} req/s, first ${window.mismatches.length}:\n  ${window.mismatches.join('\n  ')}`);
+          process.exitCode = 1;
+        }
+        return window;
+      }, search);
+      printProbes(probes);
+
+      let half: { rate: number; window: Window } | null = null;
+      if (best) {
+        const rate = Math.max(1, Math.round(best.rate / 2));
+        half = { rate, window: await measured(rate, warmup, seconds) };
+        report(`half the max sustained rate: ${rate.toLocaleString('en-US')} requests/s due`, half.window);
       }
-      console.log('\nLatency counts from when each request was due (open loop); "from send" from when the sender wrote it.');
+      for (const rate of rates) report(`${rate.toLocaleString('en-US')} requests/s due (--rate)`, await measured(rate, warmup, seconds));
+
+      printSummary(ceiling, best, half, search.maxP99);
+      console.log('\nLatency counts from when each request was due (open loop); "from send" from when the sender wrote it. The ceiling\'s from when its loop sent the query (closed loop).');
       console.log('non-2xx: the expected 404s unless "wrong" says otherwise; wrong = an unexpected status, or a checked body that differs from the population\'s rules.');
-      console.log('CPU: share of one core during the measured window (200 % = both cores), from /proc.');
+      console.log('CPU: share of one core during the measured window (200 % = both cores), from /proc; the ceiling\'s loop runs in this process, counted as load.');
     } finally {
       await load.stop();
       await service.stop();
@@ -102,10 +156,13 @@ async function analyze(databaseUrl: string): Promise<void> {
   }
 }
 
-/** `wallSeconds`: the measured run as the CPU meter saw it, the wait for the last answers included. */
-function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds, wallSeconds: number): void {
-  const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / wallSeconds)} %`);
-  console.log(`\n${rate.toLocaleString('en-US')} requests/s due:`);
+const share = (used: number | null | undefined, wallSeconds: number) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / wallSeconds)} %`);
+
+/** One measured window in full: per kind of query, with the CPU of the three processes. */
+function report(title: string, window: Window): void {
+  const result = window;
+  const { cpu, wallSeconds } = window;
+  console.log(`\n${title}:`);
   printTable(
     ['what', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'p99 from send ms', 'non-2xx', 'bodies checked', 'wrong', 'service CPU', 'load CPU', 'postgres CPU'],
     result.kinds.map((k) => {
@@ -120,9 +177,9 @@ function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds, wallSeco
         k.non2xx,
         k.checked,
         k.wrong,
-        all ? share(cpu.service) : '',
-        all ? share(cpu.load) : '',
-        all ? share(cpu.postgres) : '',
+        all ? share(cpu.service, wallSeconds) : '',
+        all ? share(cpu.load, wallSeconds) : '',
+        all ? share(cpu.postgres, wallSeconds) : '',
       ];
     }),
   );
@@ -134,4 +191,38 @@ function report(rate: number, result: QueryLoadResult, cpu: CpuSeconds, wallSeco
     console.log(`\nwrong answers, first ${result.mismatches.length}:\n  ${result.mismatches.join('\n  ')}`);
     process.exitCode = 1;
   }
+}
+
+/** Every probe of the search, in the order made. */
+function printProbes(probes: RateProbe<Window>[]): void {
+  console.log('\nsearch for the max sustained rate (open loop):');
+  printTable(
+    ['probe', 'rate due', 'try', 'req/s', 'p50 ms', 'p99 ms', 'max ms', 'sender late p99 ms', 'sustained', 'service CPU', 'load CPU', 'postgres CPU'],
+    probes.map(({ rate, try: t, result, sustained, why }, index) => {
+      const all = result.kinds.find((k) => k.kind === 'all')!;
+      return [String(index + 1), rate, t, Math.round(all.answered / Math.max(result.seconds, result.elapsed)), all.p50, all.p99, all.max, result.sendDelayP99, sustained ? 'yes' : `no: ${why}`, share(result.cpu.service, result.wallSeconds), share(result.cpu.load, result.wallSeconds), share(result.cpu.postgres, result.wallSeconds)];
+    }),
+  );
+}
+
+/** The rows the targets read: the ceiling, the service's max sustained rate and its ratio, the p99 at half of it. */
+function printSummary(ceiling: CeilingResult, best: RateProbe<Window> | null, half: { rate: number; window: Window } | null, maxP99: number): void {
+  const ceilingRate = ceiling.answered / ceiling.seconds;
+  const allOf = (result: QueryLoadResult) => result.kinds.find((k) => k.kind === 'all')!;
+  const rows: (string | number)[][] = [
+    [`ceiling: prepared primary-key SELECT (pg), ${ceiling.connections} connections, closed loop`, Math.round(ceilingRate), '1.00', ceiling.p50, ceiling.p99, ceiling.max, '-', share(ceiling.cpu.load, ceiling.seconds), share(ceiling.cpu.postgres, ceiling.seconds)],
+  ];
+  if (best) {
+    const all = allOf(best.result);
+    rows.push([`service: max sustained rate (open loop, p99 ≤ ${maxP99} ms, no backlog)`, best.rate, (best.rate / ceilingRate).toFixed(2), all.p50, all.p99, all.max, share(best.result.cpu.service, best.result.wallSeconds), share(best.result.cpu.load, best.result.wallSeconds), share(best.result.cpu.postgres, best.result.wallSeconds)]);
+  } else {
+    rows.push([`service: no rate sustained (open loop, p99 ≤ ${maxP99} ms)`, '-', '-', '-', '-', '-', '-', '-', '-']);
+  }
+  if (half) {
+    const all = allOf(half.window);
+    const w = half.window;
+    rows.push([`service at half that rate (${half.rate.toLocaleString('en-US')} req/s due)`, Math.round(all.answered / Math.max(w.seconds, w.elapsed)), '-', all.p50, all.p99, all.max, share(w.cpu.service, w.wallSeconds), share(w.cpu.load, w.wallSeconds), share(w.cpu.postgres, w.wallSeconds)]);
+  }
+  console.log('\nsummary (targets: max sustained rate ≥ 0.25 × ceiling; p99 ≤ 5 ms at half that rate):');
+  printTable(['what', 'req/s', '× ceiling', 'p50 ms', 'p99 ms', 'max ms', 'service CPU', 'load CPU', 'postgres CPU'], rows);
 }

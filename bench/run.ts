@@ -3,12 +3,12 @@ import type { Benchmark } from './benchmark.ts';
 
 /** One line per benchmark: its name, what it measures, and where it lives. */
 const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark> }> = {
-  append: { about: 'ledger.append events/s at 1/8/64/256 concurrent callers vs a raw batched INSERT', load: () => import('./append.ts') },
+  append: { about: 'ledger.append events/s at 1/8/64/256 concurrent callers vs Emmett appendToStream and a raw batched INSERT', load: () => import('./append.ts') },
   ingest: { about: 'webhook ingest end to end (64 connections, separate load process) vs a minimal INSERT handler', load: () => import('./ingest.ts') },
   reconcile: { about: 'reconciliation of a 1M-follower account (initial import, then a pass with drift): seconds, peak RSS', load: () => import('./reconcile.ts') },
   rebuild: { about: 'rebuild both projections from position 0 over 1M generated events (kept in database proj_bench for reruns)', load: () => import('./rebuild.ts') },
   convert: { about: 'openid conversion of 1M openids, killed midway and resumed: calls/s vs configured, exactly-once events', load: () => import('./convert.ts') },
-  query: { about: 'user/unionid/follow-status queries at a fixed 2k requests/s (open loop, separate load process) over 100k people: p50/p99', load: () => import('./query.ts') },
+  query: { about: 'user/unionid/follow-status queries over 100k people: max sustained open-loop rate vs a prepared primary-key SELECT, p99 at half of it', load: () => import('./query.ts') },
   lag: { about: 'event → NATS publish lag (recordedAt → JetStream consumer) under the ingest load: p50/p99 per event', load: () => import('./lag.ts') },
 };
 
