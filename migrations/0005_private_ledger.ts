@@ -89,6 +89,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       subject text not null,
       result jsonb not null
     )`.execute(db);
+  // Bumped by every erasure before it deletes projection rows: a projection write folded from a
+  // page read before the erasure (with the keys still there) fails its checkpoint compare-and-set
+  // and is folded again, so it cannot bring an erased row back (projections/applyBatch.ts).
+  await sql`create table erasure_epoch (id boolean primary key default true check (id), epoch bigint not null)`.execute(db);
+  await sql`insert into erasure_epoch (id, epoch) values (true, 0)`.execute(db);
   await sql`
     create table ledger_secrets (
       name text primary key,
@@ -102,7 +107,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`drop function ledger_append`.execute(db);
-  for (const table of ['ledger_secrets', 'erasures', 'erasure_register', 'subject_keys', 'events']) await sql`drop table ${sql.table(table)}`.execute(db);
+  for (const table of ['ledger_secrets', 'erasure_epoch', 'erasures', 'erasure_register', 'subject_keys', 'events']) await sql`drop table ${sql.table(table)}`.execute(db);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { LedgerEvent } from '../src/ledger/events.ts';
 import type { KeyFilter } from './keyFilter.ts';
 import type { Key } from './key.ts';
 import type { Projection, ProjectionContext } from './projection.ts';
+import type { ProjectionPage } from './readProjectionEvents.ts';
 import type { ProjectionTable } from './store/projectionTable.ts';
 import { ProjectionVersions, type ProjectionVersion } from './store/projectionVersions.ts';
 
@@ -57,7 +58,11 @@ export async function applyBatch<Row extends Key>(
   const insert: Row[] = [];
   const update: Row[] = [];
   for (const key of changedKeys) (existing.has(key) ? update : insert).push(rows.get(key)!);
-  const advance = ProjectionVersions.advanceQuery(projection.name, target.version, target.position, last.position, durable ? {} : { synchronousCommit: 'off' });
+  const erasureEpoch = (events as ProjectionPage).erasureEpoch;
+  const advance = ProjectionVersions.advanceQuery(projection.name, target.version, target.position, last.position, {
+    ...(durable ? {} : { synchronousCommit: 'off' as const }),
+    ...(erasureEpoch === undefined ? {} : { erasureEpoch }),
+  });
   if (!(await table.writeIfAdvanced(db, target.table, { insert, update }, advance))) return { ok: false, reason: 'checkpoint_moved' };
   if (known) {
     for (const row of insert) known.add(filterKey(row));

@@ -13,7 +13,14 @@ type ProjectionEventRow = {
   subject_key: string | null;
   key_kid: string | null;
   key_wrapped: Buffer | null;
+  erasure_epoch: number | string;
 };
+
+/**
+ * A page for the folds, with the erasure epoch read in the same snapshot as the keys that opened
+ * it: the projection write is conditional on the epoch not having moved since (applyBatch.ts).
+ */
+export type ProjectionPage = LedgerEvent[] & { erasureEpoch?: number };
 
 /** What the folds read the ledger through: its storage and its keys. */
 export type ProjectionSource = Pick<Ledger, 'storage' | 'privacy'>;
@@ -26,16 +33,17 @@ export type ProjectionSource = Pick<Ledger, 'storage' | 'privacy'>;
  * folds skip. The event time is formatted by PostgreSQL exactly as `Date#toISOString()` writes
  * it, which spares the client a date parse per event.
  */
-export async function readProjectionEvents(source: ProjectionSource, after: number, limit: number): Promise<LedgerEvent[]> {
+export async function readProjectionEvents(source: ProjectionSource, after: number, limit: number): Promise<ProjectionPage> {
   const { subjectKeys } = await source.privacy();
   const { rows } = await sql<ProjectionEventRow>`
     select e.position, e.id, e.type, e.data, e.meta->>'source' as source, e.subject_key, k.kid as key_kid, k.wrapped as key_wrapped,
-           to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at
+           to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
+           (select epoch from erasure_epoch) as erasure_epoch
     from events e left join subject_keys k on k.id = e.subject_key
     where e.position > ${after}
     order by e.position
     limit ${limit}`.execute(source.storage.db);
-  return rows.map((row) => {
+  const page: ProjectionPage = rows.map((row) => {
     const { data, erased } = unsealedData(row, subjectKeys);
     const event = {
       id: '',
@@ -53,4 +61,6 @@ export async function readProjectionEvents(source: ProjectionSource, after: numb
     if (erased) event.erased = true;
     return event;
   });
+  if (rows[0]) page.erasureEpoch = Number(rows[0].erasure_epoch);
+  return page;
 }

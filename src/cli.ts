@@ -9,6 +9,8 @@ import { startServer } from './serve.ts';
 import { startSimulatorFromEnv } from './simulator/main.ts';
 import { sendPushCommand } from './sendPushCommand.ts';
 import { jobCommand } from './jobs/cli/jobCommand.ts';
+import { eraseCommand } from './erasure/eraseCommand.ts';
+import { rewrapKeysCommand } from './ledger/keys/rewrapKeysCommand.ts';
 
 const HELP = `identity-ledger <command> [options]
 
@@ -27,6 +29,9 @@ Commands:
   convert-openids --from <old appid|gh_id> --to <new appid> [--dry-run] [--all] [--openids-file f] [--backfill]
                               convert openids after an account migration (changeopenid, 15-day window)
   resume <job id>             continue a paused, failed or interrupted job where it stopped
+  erase --appid <appid> --openid <openid> | --unionid <unionid>
+                              forget a person (PIPL art. 47): keys, projection rows, session keys; prints counts
+  rewrap-keys                 after a master-key rotation: rewrap every stored key under the current masterKey
   jobs [<job id>] [--kind k] [--appid a] [--status s] [--limit n]
                               list recent jobs, or show one
       Jobs run in this process with a progress bar (plain lines when not a terminal); --detach only
@@ -119,6 +124,10 @@ export async function main(argv: string[]): Promise<number> {
       await startSimulatorFromEnv();
       return -1;
     }
+    case 'erase':
+      return eraseCommand(rest, loadConfig({ configPath }));
+    case 'rewrap-keys':
+      return rewrapKeysCommand(loadConfig({ configPath }));
     case 'send-push':
       return sendPushCommand(rest, loadConfig({ configPath }));
     case 'reconcile':

@@ -76,7 +76,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     await storage.close();
     throw error;
   }
-  const publisher: Publisher = config.natsUrl ? await createNatsPublisher({ url: config.natsUrl }) : createInProcessBus();
+  const publisher: Publisher = config.natsUrl ? await createNatsPublisher({ url: config.natsUrl, maxAgeSeconds: config.nats.streamMaxAgeSeconds }) : createInProcessBus();
   const relay = createOutboxRelay({
     ledger,
     publisher,

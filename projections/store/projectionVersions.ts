@@ -131,11 +131,18 @@ export const ProjectionVersions = {
    * Moves a checkpoint from `from` to `to`, only if it still is at `from` and the version is not
    * retired: one row `moved` if it did. applyBatch runs it inside the batch's write, which it
    * gates (see writeRowsQuery). `synchronousCommit: 'off'` sets the statement's commit mode.
+   *
+   * `erasureEpoch`: the epoch the batch's page was read (and unsealed) at. An erasure bumps it
+   * before deleting the erased person's rows, holding the epoch row until it commits; the share
+   * lock here waits for such an erasure and then finds the epoch moved, so a batch folded from
+   * keys that are gone writes nothing (it is read again, redacted). A write that takes the lock
+   * first commits before the erasure deletes — and so is deleted with the rest.
    */
-  advanceQuery(name: ProjectionName, version: number, from: number, to: number, options: { synchronousCommit?: 'on' | 'off' } = {}) {
+  advanceQuery(name: ProjectionName, version: number, from: number, to: number, options: { synchronousCommit?: 'on' | 'off'; erasureEpoch?: number } = {}) {
+    const unmoved = options.erasureEpoch === undefined ? sql`` : sql` and exists (select 1 from erasure_epoch where epoch = ${options.erasureEpoch} for share)`;
     return sql<{ moved: number }>`
       update projection_versions set position = ${to}
-      where name = ${name} and version = ${version} and position = ${from} and status <> 'retired'
+      where name = ${name} and version = ${version} and position = ${from} and status <> 'retired'${unmoved}
       returning 1 as moved${options.synchronousCommit ? sql`, set_config('synchronous_commit', ${options.synchronousCommit}, true)` : sql``}`;
   },
 

@@ -10,6 +10,12 @@ export type NatsPublisherOptions = {
   /** JetStream's dedupe window for Nats-Msg-Id: a relay restart within it never shows a duplicate. */
   duplicateWindowMs?: number;
   ackTimeoutMs?: number;
+  /**
+   * The stream's max_age: messages carry personal data for consumers, so JetStream must not keep
+   * them forever (erasure deletes the ledger's copy; consumers delete theirs on identity.erased).
+   * An existing stream with another max_age is updated to this one.
+   */
+  maxAgeSeconds?: number;
 };
 
 /**
@@ -52,8 +58,10 @@ export async function createNatsPublisher(options: NatsPublisherOptions): Promis
     if (!streamReady) {
       const jsm = await connection!.jetstreamManager({ timeout: options.ackTimeoutMs ?? 5000 });
       const subjects = [`${prefix}.>`];
+      const maxAge = (options.maxAgeSeconds ?? 7 * 24 * 3600) * 1_000_000_000;
+      let existing: Awaited<ReturnType<typeof jsm.streams.info>> | null = null;
       try {
-        await jsm.streams.info(stream);
+        existing = await jsm.streams.info(stream);
       } catch {
         await jsm.streams.add({
           name: stream,
@@ -61,8 +69,10 @@ export async function createNatsPublisher(options: NatsPublisherOptions): Promis
           retention: RetentionPolicy.Limits,
           storage: StorageType.File,
           duplicate_window: (options.duplicateWindowMs ?? 120_000) * 1_000_000,
+          max_age: maxAge,
         });
       }
+      if (existing && existing.config.max_age !== maxAge) await jsm.streams.update(stream, { ...existing.config, max_age: maxAge });
       streamReady = true;
     }
   };

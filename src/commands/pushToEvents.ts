@@ -29,7 +29,11 @@ export function pushToEvents(appid: string, push: Push): NewEvent[] {
     case 'unsubscribe':
       return [{ type: 'follow.unsubscribed', data: { appid, openid: push.openid }, meta, occurredAt }];
     case 'user_authorization_revoke':
-      return [{ type: 'authorization.revoked', data: { appid, openid: push.openid }, meta, occurredAt }];
+      return [{ type: 'authorization.revoked', data: { appid, openid: push.openid, ...(push.RevokeInfo ? { revokeInfo: push.RevokeInfo } : {}) }, meta, occurredAt }];
+    case 'user_authorization_cancellation':
+      return [{ type: 'authorization.cancelled', data: { appid, openid: push.openid }, meta, occurredAt }];
+    case 'user_info_modified':
+      return [{ type: 'profile.modified', data: { appid, openid: push.openid }, meta, occurredAt }];
     default:
       return [];
   }

@@ -24,5 +24,6 @@ export async function reportLogin(ledger: Ledger, login: ReportedLogin, idempote
   ];
   if (login.unionid) events.push(unionidResolved('api', { appid: login.appid, openid: login.openid, unionid: login.unionid, via: 'report' }));
   const result = await ledger.append(events);
-  return { openid: login.openid, unionid: login.unionid ?? null, position: result.events[0]!.position };
+  // A report older than an erasure of this person is dropped (nothing appended): the head then.
+  return { openid: login.openid, unionid: login.unionid ?? null, position: result.events[0]?.position ?? (await ledger.head()) };
 }

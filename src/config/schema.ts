@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_ERASURE_POLICY, ErasurePolicy } from '../erasure/erasurePolicy.ts';
 
 export const AccountKind = z.enum(['oa', 'mp', 'web']);
 export type AccountKind = z.infer<typeof AccountKind>;
@@ -20,6 +21,8 @@ export const Account = z.object({
   originalId: z.string().optional(),
   /** Mini programs choose XML or JSON pushes in their console. */
   pushFormat: z.enum(['xml', 'json']).default('xml'),
+  /** What WeChat's withdrawal pushes (unsubscribe, revoke, cancellation) do: erase (default) or keep. */
+  erasure: ErasurePolicy.default(DEFAULT_ERASURE_POLICY),
   /** When this account received followers through 主体变更: `changeopenid` only works 15 days after it. */
   migratedFrom: z
     .object({ appid: z.string().min(1), migratedAt: z.string().datetime({ offset: true }).optional() })
@@ -60,6 +63,23 @@ export const ConfigFile = z
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    erasure: z
+      .object({
+        /** How long an erased pseudonym is remembered, so a late fact older than the erasure is dropped. */
+        registerRetentionDays: z.number().int().positive().max(3650).default(30),
+      })
+      .strict()
+      .default({ registerRetentionDays: 30 }),
+    nats: z
+      .object({
+        /**
+         * JetStream keeps messages (which carry personal data for consumers) at most this long:
+         * the stream's max_age. Consumers must also act on identity.erased.
+         */
+        streamMaxAgeSeconds: z.number().int().positive().default(7 * 24 * 3600),
+      })
+      .strict()
+      .default({ streamMaxAgeSeconds: 7 * 24 * 3600 }),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()

@@ -43,11 +43,13 @@ export function callbackRoutes(service: Service) {
         maxBytes: service.config.bodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
         requireEncryption: Boolean(account.encodingAESKey) && !account.acceptPlaintext,
+        erasure: { policy: account.erasure, registerRetentionDays: service.config.erasure.registerRetentionDays },
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
       service.metrics.pushes.inc({ appid: account.appid, kind: result.push.kind, outcome });
       if (result.duplicate) service.metrics.ledgerDedupeHits.inc({ source: 'webhook' });
-      if (result.push.kind === 'subscribe' && !result.duplicate && account.kind === 'oa') {
+      if (result.erasure) service.metrics.erasures.inc({ appid: account.appid, reason: result.erasure.reason });
+      if (result.push.kind === 'subscribe' && !result.duplicate && account.kind === 'oa' && result.events[0]) {
         service.unionidResolver.enqueue(account.appid, result.push.openid, result.events[0]!.id);
       }
       return c.text('success');

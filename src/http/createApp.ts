@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import { routePath } from 'hono/route';
 import type { Service } from '../createService.ts';
 import { createAuth } from './auth.ts';
 import { errorResponse } from './errorResponse.ts';
@@ -11,6 +12,7 @@ import { eventRoutes } from './eventRoutes.ts';
 import { healthRoutes } from './healthRoutes.ts';
 import { queryRoutes } from './queryRoutes.ts';
 import { projectionRoutes } from './projectionRoutes.ts';
+import { erasureRoutes } from './erasureRoutes.ts';
 
 export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
 
@@ -33,7 +35,8 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   app.use('/v1/*', limitBody(service.config.bodyLimitBytes));
   app.onError((error, c) => {
     const { status, body, expected } = errorResponse(error);
-    if (!expected) service.logger.error({ err: error, path: c.req.path }, 'unhandled error');
+    // The route pattern, not the path: paths carry openids and unionids.
+    if (!expected) service.logger.error({ err: error, route: routePath(c, -1) || 'unmatched' }, 'unhandled error');
     return c.json(body, status as 400);
   });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
@@ -44,6 +47,7 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   app.route('/', eventRoutes(service, requireScope));
   app.route('/', queryRoutes(service, requireScope));
   app.route('/', projectionRoutes(service, requireScope));
+  app.route('/', erasureRoutes(service, requireScope));
   for (const routes of extraRoutes) app.route('/', routes(service, requireScope));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -42,6 +42,7 @@ export const EnvelopeSchema = z
     recordedAt: z.string(),
     hash: z.string(),
     prevHash: z.string(),
+    erased: z.literal(true).optional().openapi({ description: "present when the subject was erased: data's personal fields are null" }),
   })
   .openapi('Event');
 

@@ -1,9 +1,13 @@
+import { sql, type Transaction } from 'kysely';
+import type { Database } from './database.ts';
 import type { Storage } from './openStorage.ts';
 import { EventData, EventMeta, isEventType, type LedgerEvent, type NewEvent } from './events.ts';
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
-import type { AppendResult } from './appendBatch.ts';
-import { LEDGER_CHANNEL } from './ledgerLock.ts';
-import { InvalidEventError } from './ledgerErrors.ts';
+import { appendBatch, type AppendResult } from './appendBatch.ts';
+import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from './ledgerLock.ts';
+import { InvalidEventError, LedgerUnavailableError } from './ledgerErrors.ts';
+import { isConnectionError } from './isConnectionError.ts';
+import { prepareEvent } from './prepareEvent.ts';
 import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadContext, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 import { createWakeSignal } from './wakeSignal.ts';
@@ -130,9 +134,47 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
     };
   }
 
+  /**
+   * Runs `work` in one transaction that holds the ledger's append lock from its first statement,
+   * so no append interleaves with it; `append` adds events inside that transaction (one
+   * `ledger_append` call each, all or nothing with the rest of `work`). Followers are woken after
+   * the commit. Erasure uses it: deleting keys and recording the erasure is one atomic step.
+   */
+  async function exclusive<T>(work: (trx: Transaction<Database>, append: (events: NewEvent[]) => Promise<AppendResult>) => Promise<T>): Promise<T> {
+    const ctx = { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true };
+    let head = 0;
+    let appended = 0;
+    let result: T;
+    try {
+      result = await storage.db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${LEDGER_APPEND_LOCK})`.execute(trx);
+        return work(trx, async (events) => {
+          const recordedAt = new Date().toISOString();
+          const valid = events.map(validate);
+          const prepared = { events: valid.map((event) => prepareEvent(event, ctx, recordedAt)), logicalKeys: valid.map((event) => event.meta.idempotencyKey) };
+          const batch = await appendBatch(trx, [prepared], subjectKeys);
+          const outcome = batch.outcomes[0]!;
+          if (!outcome.ok) throw 'error' in outcome ? outcome.error : new LedgerUnavailableError('a subject key changed during an exclusive append');
+          head = Math.max(head, batch.head);
+          appended += batch.appended;
+          return outcome.result;
+        });
+      });
+    } catch (error) {
+      if (isConnectionError(error)) throw new LedgerUnavailableError(`ledger transaction failed: ${(error as Error).message}`, { cause: error });
+      throw error;
+    }
+    if (appended > 0) {
+      options.onCommit?.(head, appended);
+      signal(head);
+    }
+    return result;
+  }
+
   return {
     storage,
     append,
+    exclusive,
     read: async (filter?: ReadFilter) => readEvents(await readContext(), filter),
     head: () => headPosition(storage.db),
     findByIdempotencyKeys: async (keys: string[]) => readByIdempotencyKeys(await readContext(), keys),

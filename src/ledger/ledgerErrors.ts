@@ -3,7 +3,8 @@ export class IdempotencyConflictError extends Error {
   override name = 'IdempotencyConflictError';
   readonly code = 'idempotency_conflict';
   constructor(readonly idempotencyKey: string) {
-    super(`idempotency key ${idempotencyKey} was already used for a different event`);
+    // The key itself is not in the message: keys name openids and codes, and messages reach logs and responses.
+    super('this idempotency key was already used for a different event');
   }
 }
 

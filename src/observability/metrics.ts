@@ -16,6 +16,7 @@ export function createMetrics() {
     }),
     ledgerAppends: new Counter({ name: 'ledger_events_appended_total', help: 'Events appended to the ledger', registers: [registry] }),
     ledgerBatches: new Counter({ name: 'ledger_commit_batches_total', help: 'Group-commit transactions', registers: [registry] }),
+    erasures: new Counter({ name: 'erasures_total', help: 'People erased (crypto-shredded), by account and reason', labelNames: ['appid', 'reason'], registers: [registry] }),
     ledgerDedupeHits: new Counter({ name: 'ledger_dedupe_hits_total', help: 'Appends answered with the original event (idempotency key seen before)', labelNames: ['source'], registers: [registry] }),
     pushes: new Counter({ name: 'wechat_pushes_total', help: 'WeChat pushes received, by kind and outcome', labelNames: ['appid', 'kind', 'outcome'], registers: [registry] }),
     wechatCalls: new Counter({ name: 'wechat_api_calls_total', help: 'Calls to WeChat APIs by errcode', labelNames: ['appid', 'api', 'errcode'], registers: [registry] }),

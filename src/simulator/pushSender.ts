@@ -26,7 +26,9 @@ export type PushAccount = {
 export type PushEvent =
   | { event: 'subscribe'; openid: string; createTime?: number; eventKey?: string; ticket?: string }
   | { event: 'unsubscribe'; openid: string; createTime?: number }
-  | { event: 'user_authorization_revoke'; openid: string; createTime?: number; revokeInfo?: string };
+  | { event: 'user_authorization_revoke'; openid: string; createTime?: number; revokeInfo?: string }
+  | { event: 'user_authorization_cancellation'; openid: string; createTime?: number }
+  | { event: 'user_info_modified'; openid: string; createTime?: number };
 
 /** Injectable so tests can send deliberately broken ciphertexts or signatures. */
 export type PushCrypto = {
@@ -71,12 +73,12 @@ export function pushFields(account: PushAccount, push: PushEvent, now = Date.now
     if (push.eventKey !== undefined) fields.EventKey = push.eventKey;
     if (push.ticket !== undefined) fields.Ticket = push.ticket;
   }
-  if (push.event === 'user_authorization_revoke') {
+  if (push.event === 'user_authorization_revoke' || push.event === 'user_authorization_cancellation' || push.event === 'user_info_modified') {
     // Here FromUserName is WeChat's push service ("平台推送服务UserName"), the user is OpenID.
     fields.FromUserName = `o${createHash('sha256').update(`push-service\u0000${account.appid}`).digest('base64url').slice(0, 27)}`;
     fields.OpenID = push.openid;
     fields.AppID = account.appid;
-    fields.RevokeInfo = push.revokeInfo ?? '1';
+    if (push.event === 'user_authorization_revoke') fields.RevokeInfo = push.revokeInfo ?? '1';
   }
   return fields;
 }

@@ -51,13 +51,26 @@ export type AuthorizationRevokePush = z.infer<typeof AuthorizationRevoke> & {
   kind: 'user_authorization_revoke';
   openid: string;
 };
+/** The platform's authorization pushes (授权用户信息变更): the user is `OpenID`; FromUserName is the platform's account. */
+export type AuthorizationCancellationPush = z.infer<typeof AuthorizationRevoke> & { kind: 'user_authorization_cancellation'; openid: string };
+export type UserInfoModifiedPush = z.infer<typeof AuthorizationRevoke> & { kind: 'user_info_modified'; openid: string };
 export type MessagePush = z.infer<typeof Message> & { kind: 'message'; openid: string };
 export type OtherPush = z.infer<typeof Other> & { kind: 'other' };
-export type Push = SubscribePush | UnsubscribePush | ScanPush | AuthorizationRevokePush | MessagePush | OtherPush;
+export type Push =
+  | SubscribePush
+  | UnsubscribePush
+  | ScanPush
+  | AuthorizationRevokePush
+  | AuthorizationCancellationPush
+  | UserInfoModifiedPush
+  | MessagePush
+  | OtherPush;
 
 const QR_SCENE_PREFIX = 'qrscene_';
 
-export function parsePush(fields: Record<string, unknown>): Push {
+export function parsePush(raw: Record<string, unknown>): Push {
+  // WeChat's own JSON samples of the authorization pushes write `" OpenID"`: tolerate padded names.
+  const fields = Object.keys(raw).some((key) => key !== key.trim()) ? Object.fromEntries(Object.entries(raw).map(([key, value]) => [key.trim(), value])) : raw;
   const msgType = typeof fields.MsgType === 'string' ? fields.MsgType.toLowerCase() : undefined;
   // WeChat documents event names as case-insensitive (subscribe, but SCAN).
   const event = typeof fields.Event === 'string' ? fields.Event.toLowerCase() : undefined;
@@ -79,6 +92,13 @@ export function parsePush(fields: Record<string, unknown>): Push {
     const push = read(AuthorizationRevoke, fields);
     // FromUserName is documented as the platform's push account here; the user is OpenID.
     return { ...push, kind: 'user_authorization_revoke', openid: push.OpenID || push.FromUserName };
+  }
+  // Documented with OpenID (developers.weixin.qq.com/miniprogram/dev/server/event_push/platform/
+  // authorized_user_information_changes); reported to arrive without it at times: then there is
+  // no user to act on, and the push is counted as `other`.
+  if (msgType === 'event' && (event === 'user_authorization_cancellation' || event === 'user_info_modified') && typeof fields.OpenID === 'string' && fields.OpenID !== '') {
+    const push = read(AuthorizationRevoke, fields);
+    return { ...push, kind: event, openid: push.OpenID! };
   }
   if (msgType !== undefined && msgType !== 'event' && fields.MsgId !== undefined) {
     const push = read(Message, fields);
@@ -106,6 +126,6 @@ export function dedupeKey(push: Push): string {
   if ((push.kind === 'message' || push.kind === 'other') && push.MsgId !== undefined) return push.MsgId;
   const parts = [push.ToUserName, push.FromUserName, push.CreateTime, 'Event' in push ? push.Event : undefined];
   if (push.kind === 'subscribe' || push.kind === 'scan') parts.push(push.EventKey);
-  if (push.kind === 'user_authorization_revoke') parts.push(push.OpenID, push.RevokeInfo);
+  if (push.kind === 'user_authorization_revoke' || push.kind === 'user_authorization_cancellation' || push.kind === 'user_info_modified') parts.push(push.OpenID, push.RevokeInfo);
   return parts.map((part) => part ?? '').join('|');
 }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, eventually, OA, MP, READ_KEY, type E2E } from '../support/e2eHarness.ts';
+import { startE2E, eventually, OA, MP, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
 
 const json = (response: Response): Promise<any> => response.json();
 
@@ -10,7 +10,7 @@ describe('identity and follow queries over HTTP', () => {
   let mpOpenid: string;
   let beforeUnfollow: string;
   beforeAll(async () => {
-    e2e = await startE2E();
+    e2e = await startE2E({ configure: keepWithdrawals });
     oaOpenid = e2e.simulator.state.openidOf(OA.appid, 5);
     unionid = e2e.simulator.state.unionidOf(OA.appid, 5);
     mpOpenid = e2e.simulator.state.openidOf(MP.appid, 5);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
-import { startE2E, eventually, OA, MP, type E2E } from '../support/e2eHarness.ts';
+import { startE2E, eventually, OA, MP, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
 import { buildPush, sendPush } from '../../src/simulator/pushSender.ts';
 import { STREAM_NAME } from '../../src/bus/subjectOf.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
@@ -8,7 +8,7 @@ import type { LedgerEvent } from '../../src/ledger/events.ts';
 describe('WeChat pushes over HTTP (PostgreSQL, JetStream, simulator)', () => {
   let e2e: E2E;
   beforeAll(async () => {
-    e2e = await startE2E();
+    e2e = await startE2E({ configure: keepWithdrawals });
   });
   afterAll(async () => {
     await e2e?.close();
@@ -78,6 +78,6 @@ describe('WeChat pushes over HTTP (PostgreSQL, JetStream, simulator)', () => {
   it('accepts a JSON mini program push (user_authorization_revoke)', async () => {
     const answer = await e2e.push(MP.appid, { event: 'user_authorization_revoke', openid: 'o-mp-revoke' }, 'safe');
     expect(answer.body).toBe('success');
-    expect((await eventsOf('o-mp-revoke')).map((e) => [e.type, e.data])).toEqual([['authorization.revoked', { appid: MP.appid, openid: 'o-mp-revoke' }]]);
+    expect((await eventsOf('o-mp-revoke')).map((e) => [e.type, e.data])).toEqual([['authorization.revoked', { appid: MP.appid, openid: 'o-mp-revoke', revokeInfo: '1' }]]);
   });
 });

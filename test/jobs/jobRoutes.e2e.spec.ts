@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ProjectionRunner } from '../../projections/daemon.ts';
 import { getUser } from '../../projections/query/getUser.ts';
-import { startE2E, eventually, MP, OA, READ_KEY, type E2E } from '../support/e2eHarness.ts';
+import { startE2E, eventually, MP, OA, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
 import { TEST_SETTINGS } from './support/jobsHarness.ts';
 
 /** The job routes over HTTP, with the service's runner and projections, and pushes arriving mid-pass. */
@@ -13,7 +13,7 @@ describe('jobs over HTTP', () => {
 
   beforeAll(async () => {
     // The service's own job runner, with the test's (fast) settings.
-    e2e = await startE2E({ followers: 30, jobs: { settings: TEST_SETTINGS } });
+    e2e = await startE2E({ followers: 30, jobs: { settings: TEST_SETTINGS }, configure: keepWithdrawals });
     const service = e2e.server.service;
     projections = service.projections;
     // The webhook delivered persons 0…9 a day ago; 10…29 were lost.

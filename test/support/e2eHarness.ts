@@ -102,6 +102,14 @@ export async function startE2E(
   };
 }
 
+/**
+ * For tests about something other than erasure: every account keeps a person who unsubscribes,
+ * revokes or cancels (the product's default erases them; see test/erasure/).
+ */
+export function keepWithdrawals(config: Config): void {
+  for (const account of config.accounts) account.erasure = { onUnsubscribe: 'keep', onRevoke: 'keep', onCancellation: 'keep' };
+}
+
 export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

@@ -23,9 +23,8 @@ function tallyOf(recorded: RecordedConversion[]): Tally {
  */
 export async function convertChunk(ctx: JobContext, client: WechatClient, params: ConversionParams, fromParam: string, items: JobItem[], mayBeRecorded: boolean): Promise<Tally> {
   const { job, service } = ctx;
-  const db = service.storage.db;
   const openids = items.map((item) => item.openid);
-  const recorded = mayBeRecorded ? await recordedConversions(db, job.id, openids) : [];
+  const recorded = mayBeRecorded ? await recordedConversions(service.ledger, job.id, openids) : [];
   const done = new Set(recorded.map((r) => r.openid));
   const todo = openids.filter((openid) => !done.has(openid));
   if (todo.length === 0) return tallyOf(recorded);
@@ -41,7 +40,7 @@ export async function convertChunk(ctx: JobContext, client: WechatClient, params
         if (!(conflict instanceof IdempotencyConflictError)) throw conflict;
       });
     }
-    return tallyOf(await recordedConversions(db, job.id, openids));
+    return tallyOf(await recordedConversions(service.ledger, job.id, openids));
   }
   const fresh = results.map((r) => ({ openid: r.oriOpenid, converted: r.ok, reason: r.ok ? null : r.errMsg }));
   return tallyOf([...recorded, ...fresh]);

@@ -56,7 +56,7 @@ export const convertOpenids: JobExecutor = async (ctx) => {
   const fromParam = state.fromParam!;
   // Past the saved cursor a previous run may have recorded chunks that were in flight (and the
   // probe's): find how far, so only those chunks are checked before calling WeChat again.
-  const frontier = await recordedFrontier(db, job.id, state.applied, CHANGEOPENID_LIMIT, Math.max(64, ctx.settings.callConcurrency * 4));
+  const frontier = await recordedFrontier(db, service.ledger, job.id, state.applied, CHANGEOPENID_LIMIT, Math.max(64, ctx.settings.callConcurrency * 4));
   let savedAt = 0;
   await forEachInOrder(
     jobItemChunks(db, job.id, state.applied, CHANGEOPENID_LIMIT),

@@ -1,16 +1,26 @@
-import { sql, type Kysely } from 'kysely';
+import type { Kysely } from 'kysely';
+import type { Ledger } from '../../ledger/ledger.ts';
 import { conversionKey } from './conversionEvents.ts';
 import { readJobItems } from '../store/jobTables.ts';
 
 export type RecordedConversion = { openid: string; converted: boolean; reason: string | null };
 
-/** The conversions this job already recorded for these openids (an index lookup per key, three columns). */
-export async function recordedConversions(db: Kysely<any>, jobId: string, openids: readonly string[]): Promise<RecordedConversion[]> {
+/**
+ * The conversions this job already recorded for these openids (an index lookup per key). An
+ * erased person's event reads as redacted and counts as not recorded: converting it again is
+ * dropped by the erasure register.
+ */
+export async function recordedConversions(ledger: Ledger, jobId: string, openids: readonly string[]): Promise<RecordedConversion[]> {
   if (openids.length === 0) return [];
-  const byKey = new Map(openids.map((openid) => [conversionKey(jobId, openid), openid]));
-  const result = await sql<{ idempotency_key: string; type: string; reason: string | null }>`
-    select idempotency_key, type, data->>'reason' as reason from events where idempotency_key = any(${[...byKey.keys()]}::text[])`.execute(db);
-  return result.rows.map((row) => ({ openid: byKey.get(row.idempotency_key)!, converted: row.type === 'openid.converted', reason: row.reason }));
+  const asked = new Set(openids);
+  const events = await ledger.findByIdempotencyKeys(openids.map((openid) => conversionKey(jobId, openid)));
+  const recorded: RecordedConversion[] = [];
+  for (const event of events) {
+    const data = event.data as { fromOpenid: string | null; reason?: string };
+    if (data.fromOpenid === null || !asked.has(data.fromOpenid)) continue;
+    recorded.push({ openid: data.fromOpenid, converted: event.type === 'openid.converted', reason: data.reason ?? null });
+  }
+  return recorded;
 }
 
 /**
@@ -20,7 +30,7 @@ export async function recordedConversions(db: Kysely<any>, jobId: string, openid
  * have nothing recorded; returns the last item seq that may be recorded. Chunks up to it are
  * checked before calling WeChat, chunks after it are not.
  */
-export async function recordedFrontier(db: Kysely<any>, jobId: string, afterSeq: number, chunkSize: number, window: number): Promise<number> {
+export async function recordedFrontier(db: Kysely<any>, ledger: Ledger, jobId: string, afterSeq: number, chunkSize: number, window: number): Promise<number> {
   let frontier = afterSeq;
   let cursor = afterSeq;
   let emptyInARow = 0;
@@ -28,7 +38,7 @@ export async function recordedFrontier(db: Kysely<any>, jobId: string, afterSeq:
     const items = await readJobItems(db, jobId, cursor, chunkSize);
     if (items.length === 0) break;
     cursor = items[items.length - 1]!.seq;
-    const recorded = await recordedConversions(db, jobId, items.map((item) => item.openid));
+    const recorded = await recordedConversions(ledger, jobId, items.map((item) => item.openid));
     if (recorded.length === 0) emptyInARow++;
     else {
       emptyInARow = 0;
