@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Service } from '../createService.ts';
 import { createAuth } from './auth.ts';
 import { errorResponse } from './errorResponse.ts';
@@ -11,6 +10,8 @@ import { eventRoutes } from './eventRoutes.ts';
 import { healthRoutes } from './healthRoutes.ts';
 import { queryRoutes } from './queryRoutes.ts';
 import { projectionRoutes } from './projectionRoutes.ts';
+import { docsRoutes } from './docsRoutes.ts';
+import { asyncapiRoute } from './asyncapiRoute.ts';
 
 export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
 
@@ -57,6 +58,7 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
         'WeChat-facing callback routes (/wechat/{appid}/callback) are authenticated by WeChat signatures and are not listed here.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes());
+  app.route('/', asyncapiRoute());
   return app;
 }
