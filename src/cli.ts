@@ -11,6 +11,8 @@ import { sendPushCommand } from './sendPushCommand.ts';
 import { jobCommand } from './jobs/cli/jobCommand.ts';
 import { eraseCommand } from './erasure/eraseCommand.ts';
 import { rewrapKeysCommand } from './ledger/keys/rewrapKeysCommand.ts';
+import { stopOnSignal } from './stopOnSignal.ts';
+import { startupBanner } from './startupBanner.ts';
 
 const HELP = `identity-ledger <command> [options]
 
@@ -43,7 +45,7 @@ Options:
   -h, --help                  this help
 
 Environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in ./data), NATS_URL (JetStream;
-unset = in-process bus), PORT (3000), LEDGER_CONFIG, WECHAT_API_BASE, LOG_LEVEL.`;
+unset = in-process bus), PORT (3000), LEDGER_CONFIG, WECHAT_API_BASE, LOG_LEVEL, SHUTDOWN_TIMEOUT_SECONDS (25).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -66,15 +68,10 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve': {
       const config = loadConfig({ configPath });
+      const timeoutMs = shutdownTimeoutMs(process.env.SHUTDOWN_TIMEOUT_SECONDS);
       const server = await startServer(config);
       announce(server.url, config);
-      const shutdown = async (signal: string) => {
-        server.service.logger.info({ signal }, 'shutting down');
-        await server.close();
-        process.exit(0);
-      };
-      process.once('SIGINT', () => void shutdown('SIGINT'));
-      process.once('SIGTERM', () => void shutdown('SIGTERM'));
+      stopOnSignal({ close: () => server.close(), logger: server.service.logger, timeoutMs });
       return -1; // keep running
     }
     case 'migrate': {
@@ -148,20 +145,15 @@ function quietLogger() {
 }
 
 function announce(url: string, config: ReturnType<typeof loadConfig>): void {
-  const embedded = !config.databaseUrl;
-  const lines = [
-    `identity-ledger listening on ${url} (${embedded ? `embedded PGlite in ${config.dataDir}` : 'PostgreSQL'}, ${config.natsUrl ? 'NATS JetStream' : 'in-process bus'})`,
-    `  API docs:   ${url}/docs`,
-  ];
-  const oa = config.accounts.find((a) => a.kind === 'oa' && a.token);
-  if (oa) {
-    lines.push(
-      `  Try it:     npx identity-ledger simulate              # WeChat simulator on :3100 (another terminal)`,
-      `              npx identity-ledger send-push --appid ${oa.appid} --mode safe`,
-      `              curl -H 'Authorization: Bearer <api key>' ${url}/v1/events`,
-    );
-  }
-  console.log(lines.join('\n'));
+  console.log(startupBanner(url, config));
+}
+
+/** SHUTDOWN_TIMEOUT_SECONDS (default 25, under compose's stop_grace_period of 30 s). */
+function shutdownTimeoutMs(value: string | undefined): number {
+  if (value === undefined || value === '') return 25_000;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new ConfigError(`SHUTDOWN_TIMEOUT_SECONDS: not a positive number of seconds: ${value}`);
+  return seconds * 1000;
 }
 
 const invokedDirectly = process.argv[1] && /cli\.(ts|js)$|identity-ledger(\.js)?$/.test(process.argv[1]);

@@ -11,6 +11,7 @@ import { createDatabaseTokenStore } from './wechat/api/tokenStore.ts';
 import { createWechatClient, type WechatClient } from './wechat/api/wechatClient.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { instrumentService } from './observability/instrumentService.ts';
 import { createUnionidResolver, type UnionidResolver } from './commands/unionidResolver.ts';
 import { createSessionKeyVault, type SessionKeyVault } from './commands/sessionKeyVault.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../projections/projectionRunner.ts';
@@ -87,6 +88,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       logger.warn({ err: error.message, publisher: publisher.name }, 'outbox relay: publish failed, will retry');
     },
   });
+  await instrumentService(metrics, { ledger, storage, relay });
 
   const accounts = new Map(config.accounts.map((account) => [account.appid, account]));
   const tokenStore = createDatabaseTokenStore(storage.db, { crossProcess: storage.kind === 'postgres' });

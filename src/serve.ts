@@ -1,9 +1,11 @@
+import type { Server } from 'node:http';
 import { serve as serveHttp } from '@hono/node-server';
 import type { Config } from './config/schema.ts';
 import { createService, type Service } from './createService.ts';
 import { createApp, type RouteModule } from './http/createApp.ts';
 import type { Logger } from './observability/logger.ts';
 import { jobRoutes, startJobRunner, type JobRunnerOptions } from './jobs/index.ts';
+import { trackInFlight } from './http/drainHttpServer.ts';
 
 export type RunningServer = { service: Service; url: string; port: number; close(): Promise<void> };
 
@@ -15,6 +17,7 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
     const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, () => resolve(s));
   });
+  const http = trackInFlight(server as Server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -22,10 +25,7 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
     port,
     url: `http://127.0.0.1:${port}`,
     async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // Idle keep-alive connections would hold close() open until their timeout.
-      if ('closeIdleConnections' in server) server.closeIdleConnections();
-      await closed;
+      await http.drain();
       await jobs.stop();
       await service.close();
     },

@@ -2,6 +2,7 @@ import { connect, RetentionPolicy, StorageType, type JetStreamClient, type NatsC
 import type { LedgerEvent } from '../ledger/events.ts';
 import type { Publisher } from './publisher.ts';
 import { STREAM_NAME, SUBJECT_PREFIX, subjectOf } from './subjectOf.ts';
+import { cloudEventHeaders } from './cloudEventHeaders.ts';
 
 export type NatsPublisherOptions = {
   url: string;
@@ -93,6 +94,7 @@ export async function createNatsPublisher(options: NatsPublisherOptions): Promis
       const sends = events.map((event) => {
         return js!.publish(subjectOf(event, prefix), encoder.encode(JSON.stringify(event)), {
           msgID: event.id, // sent as the Nats-Msg-Id header: JetStream drops a repeat
+          headers: cloudEventHeaders(event),
           timeout: options.ackTimeoutMs ?? 5000,
         });
       });

@@ -1,5 +1,4 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
-import { swaggerUI } from '@hono/swagger-ui';
 import { routePath } from 'hono/route';
 import type { Service } from '../createService.ts';
 import { createAuth } from './auth.ts';
@@ -13,6 +12,8 @@ import { healthRoutes } from './healthRoutes.ts';
 import { queryRoutes } from './queryRoutes.ts';
 import { projectionRoutes } from './projectionRoutes.ts';
 import { erasureRoutes } from './erasureRoutes.ts';
+import { docsRoutes } from './docsRoutes.ts';
+import { asyncapiRoute } from './asyncapiRoute.ts';
 
 export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
 
@@ -61,6 +62,7 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
         'WeChat-facing callback routes (/wechat/{appid}/callback) are authenticated by WeChat signatures and are not listed here.',
     },
   });
-  app.get('/docs', swaggerUI({ url: '/openapi.json' }));
+  app.route('/', docsRoutes());
+  app.route('/', asyncapiRoute());
   return app;
 }

@@ -3,6 +3,8 @@ import { EventEmitter } from 'node:events';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
+import { lockDataDir, type DataDirLock } from './lockDataDir.ts';
+import { initPgliteDir } from './initPgliteDir.ts';
 
 // int8 (positions, counts) as JS numbers: positions stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -176,13 +178,31 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
 async function openPglite(dataDir: string): Promise<Storage> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
-  if (dataDir !== 'memory://') mkdirSync(dataDir, { recursive: true });
-  const client = new PGlite(dataDir === 'memory://' ? undefined : dataDir);
-  await client.waitReady;
+  // PostgreSQL's default 128 MB of shared buffers is sized for a server; this is one process on
+  // one connection, and the files it reads stay in the OS page cache anyway. 16 MB took ~120 MB
+  // off the resident size (measured: 282 → 165 MB for PGlite alone, after start).
+  const startParams = [...PGlite.defaultStartParams, '-c', 'shared_buffers=16MB'];
+  let lock: DataDirLock | null = null;
+  let client: InstanceType<typeof PGlite>;
+  if (dataDir === 'memory://') {
+    client = new PGlite({ startParams });
+    await client.waitReady;
+  } else {
+    mkdirSync(dataDir, { recursive: true });
+    lock = await lockDataDir(dataDir);
+    try {
+      await initPgliteDir(dataDir, startParams);
+      client = new PGlite(dataDir, { startParams });
+      await client.waitReady;
+    } catch (error) {
+      await lock.release();
+      throw error;
+    }
+  }
   const db = new Kysely<Database>({ dialect: new PGliteDialect(client) });
   const local = new EventEmitter();
   local.setMaxListeners(0);
-  // One process owns a PGlite directory, so locks only need to exclude this process's own tasks.
+  // One process owns a PGlite directory (lockDataDir), so locks only need to exclude this process's own tasks.
   const held = new Set<string>();
   return {
     kind: 'pglite',
@@ -209,6 +229,7 @@ async function openPglite(dataDir: string): Promise<Storage> {
     },
     async close() {
       await db.destroy();
+      await lock?.release();
     },
   };
 }

@@ -1,9 +1,19 @@
+import { readFileSync } from 'node:fs';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** What the scrape-time gauges read; `instrumentService` fills it in once the service exists. */
+export type MetricSources = {
+  jobs?: () => Promise<{ kind: string; appid: string; status: string; done: number; total: number | null }[]>;
+  relay?: () => { publisher: string; leader: boolean; connected: boolean };
+};
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 /** The service's Prometheus metrics, one registry per service instance (tests create many). */
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const sources: MetricSources = {};
   const metrics = {
     registry,
     httpRequests: new Counter({ name: 'http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers: [registry] }),
@@ -29,8 +39,66 @@ export function createMetrics() {
       registers: [registry],
     }),
     projectionLag: new Gauge({ name: 'projection_lag_events', help: 'Ledger head minus the projection checkpoint', labelNames: ['projection'], registers: [registry] }),
+    ledgerAppendsByType: new Counter({ name: 'ledger_events_appended_by_type_total', help: 'Events appended to the ledger by this process, by event type', labelNames: ['type'], registers: [registry] }),
+    jobProgressDone: new Gauge({
+      name: 'job_progress_done_items',
+      help: 'Items done by each unfinished job (queued, running, paused), read from the jobs table at scrape time: the same on every instance',
+      labelNames: ['kind', 'appid', 'status'],
+      registers: [registry],
+      async collect() {
+        await collectJobs(this, (job) => job.done);
+      },
+    }),
+    jobProgressTotal: new Gauge({
+      name: 'job_progress_total_items',
+      help: 'Items to do of each unfinished job, when known',
+      labelNames: ['kind', 'appid', 'status'],
+      registers: [registry],
+      async collect() {
+        await collectJobs(this, (job) => job.total);
+      },
+    }),
+    busConnected: new Gauge({
+      name: 'bus_connected',
+      help: "1 while this process's publisher is connected (NATS: connection open and stream checked; in-process: always). Only the relay leader connects",
+      labelNames: ['publisher'],
+      registers: [registry],
+      collect() {
+        const relay = sources.relay?.();
+        this.reset();
+        if (relay) this.set({ publisher: relay.publisher }, relay.connected ? 1 : 0);
+      },
+    }),
+    relayLeader: new Gauge({
+      name: 'outbox_relay_leader',
+      help: '1 on the one instance that runs the outbox relay',
+      labelNames: ['publisher'],
+      registers: [registry],
+      collect() {
+        const relay = sources.relay?.();
+        this.reset();
+        if (relay) this.set({ publisher: relay.publisher }, relay.leader ? 1 : 0);
+      },
+    }),
+    buildInfo: new Gauge({ name: 'identity_ledger_build_info', help: 'Always 1: the version (package.json) and revision (LEDGER_REVISION, set at image build) running', labelNames: ['version', 'revision'], registers: [registry] }),
   };
-  return metrics;
+  metrics.buildInfo.set({ version: VERSION, revision: process.env.LEDGER_REVISION || 'unknown' }, 1);
+
+  // A scrape must answer even when the database does not: the job gauges are then left empty.
+  async function collectJobs(gauge: Gauge<'kind' | 'appid' | 'status'>, value: (job: { done: number; total: number | null }) => number | null) {
+    gauge.reset();
+    const jobs = await withTimeout(sources.jobs?.() ?? Promise.resolve([]), 1000).catch(() => []);
+    for (const job of jobs) {
+      const v = value(job);
+      if (v !== null) gauge.set({ kind: job.kind, appid: job.appid, status: job.status }, v);
+    }
+  }
+  return { ...metrics, sources };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([promise, new Promise<T>((_, reject) => (timer = setTimeout(() => reject(new Error('timed out')), ms).unref()))]).finally(() => clearTimeout(timer));
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,42 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { Hono } from 'hono';
+import { swaggerUI } from '@hono/swagger-ui';
+
+/** Where the page's assets are served from: `${ASSETS}/swagger-ui-dist/<file>`, as @hono/swagger-ui builds the URLs. */
+const ASSETS = '/docs';
+
+/** The only files the page loads (swagger-ui-dist ships more; nothing else is served). */
+const FILES: Record<string, string> = {
+  'swagger-ui.css': 'text/css; charset=utf-8',
+  'swagger-ui-bundle.js': 'text/javascript; charset=utf-8',
+};
+
+/**
+ * `/docs`: Swagger UI over `/openapi.json`, with its assets served from the swagger-ui-dist
+ * package instead of a CDN — a CDN is unreliable from mainland China and absent offline, and
+ * then the page was blank. The validator badge (a request to swagger.io) is off for the same reason.
+ */
+export function docsRoutes() {
+  const app = new Hono();
+  const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist'));
+  const cache = new Map<string, Promise<Buffer>>();
+
+  app.get('/docs', swaggerUI({ url: '/openapi.json', baseUrl: ASSETS, validatorUrl: 'none', title: 'WeChat identity ledger API' }));
+  app.get(`${ASSETS}/swagger-ui-dist/:file`, async (c) => {
+    const file = c.req.param('file');
+    const type = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
+    if (!type) return c.json({ error: { code: 'not_found', message: `no such asset: ${file}` } }, 404);
+    let body = cache.get(file);
+    if (!body) {
+      body = readFile(join(dist, file));
+      cache.set(file, body);
+    }
+    c.header('content-type', type);
+    // The file changes only with the package version, which a deploy changes; a day is plenty.
+    c.header('cache-control', 'public, max-age=86400');
+    return c.body(new Uint8Array(await body));
+  });
+  return app;
+}
