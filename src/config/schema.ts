@@ -30,7 +30,15 @@ export type Account = z.infer<typeof Account>;
 export const ApiScope = z.enum(['read', 'write', 'admin']);
 export type ApiScope = z.infer<typeof ApiScope>;
 
-export const ApiKey = z.object({ key: z.string().min(16), scopes: z.array(ApiScope).min(1), name: z.string().optional() }).strict();
+export const ApiKey = z
+  .object({
+    key: z.string().min(16),
+    scopes: z.array(ApiScope).min(1),
+    name: z.string().optional(),
+    /** Limits the key to these accounts: a key handed to one app cannot read or write another's users. */
+    appids: z.array(z.string().min(1).max(64)).min(1).optional(),
+  })
+  .strict();
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const WechatSettings = z.object({
