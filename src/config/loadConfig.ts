@@ -52,6 +52,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       throw new ConfigError(`configuration file ${path} is not valid JSON: ${(error as Error).message}`);
     }
   }
+  if (!path) refuseDemoOutsideDevelopment(env);
   const file = parseConfigFile(raw, env);
   if (env.WECHAT_API_BASE) {
     if (!z.string().url().safeParse(env.WECHAT_API_BASE).success) throw new ConfigError(`WECHAT_API_BASE: not a URL: ${env.WECHAT_API_BASE}`);
@@ -67,4 +68,20 @@ export function loadConfig(options: LoadOptions = {}): Config {
     dataDir: env.LEDGER_DATA_DIR || './data',
     usingDemoConfig: !path,
   };
+}
+
+/**
+ * The demo configuration's admin API key is published in the README: anyone who reaches a
+ * service running it owns the ledger. It is for trying the service on one machine (PGlite), so
+ * it refuses to run against PostgreSQL or in production mode (the service also binds it to
+ * 127.0.0.1 only).
+ */
+function refuseDemoOutsideDevelopment(env: NodeJS.ProcessEnv): void {
+  const reason = env.DATABASE_URL ? 'DATABASE_URL is set' : env.NODE_ENV === 'production' ? 'NODE_ENV is production' : null;
+  if (reason) {
+    throw new ConfigError(
+      `${reason}, but no configuration file was given: the embedded demo configuration (whose admin API key is published in the README) ` +
+        'only runs for local development. Set LEDGER_CONFIG (or pass --config) to your configuration file.',
+    );
+  }
 }
