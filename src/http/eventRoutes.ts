@@ -1,10 +1,12 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Service } from '../createService.ts';
 import { EVENT_TYPES, type EventType } from '../ledger/events.ts';
 import type { ReadFilter } from '../ledger/readEvents.ts';
 import { EnvelopeSchema, errorResponses } from './schemas.ts';
-import type { createAuth } from './auth.ts';
+import { grantOf, requireAppids, type createAuth } from './auth.ts';
+import { HttpError } from './errorResponse.ts';
 
 const EventsQuery = z.object({
   after: z.coerce.number().int().nonnegative().optional().openapi({ description: 'cursor: events with position > after' }),
@@ -18,6 +20,17 @@ const EventsQuery = z.object({
   openid: z.string().max(128).optional(),
   unionid: z.string().max(128).optional(),
 });
+
+/**
+ * Without `appid`, the audit trail of every account; a key limited to appids must name one of
+ * them (a key limited to exactly one reads that one's trail by default).
+ */
+function onlyAppidOf(c: Context): string | undefined {
+  const allowed = grantOf(c).appids;
+  if (!allowed) return undefined;
+  if (allowed.size === 1) return [...allowed][0];
+  throw new HttpError(403, 'forbidden', `this API key is limited to appids ${[...allowed].join(', ')}: pass ?appid=`);
+}
 
 /** The audit trail: the ledger in position order, paged by cursor, or streamed as NDJSON. */
 export function eventRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
@@ -43,10 +56,12 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
     }),
     async (c) => {
       const query = c.req.valid('query');
+      const appid = query.appid ?? onlyAppidOf(c);
+      requireAppids(c, [appid]);
       const filter: ReadFilter = {
         after: query.after ?? 0,
         ...(query.type ? { type: query.type.split(',') as EventType[] } : {}),
-        ...(query.appid ? { appid: query.appid } : {}),
+        ...(appid ? { appid } : {}),
         ...(query.openid ? { openid: query.openid } : {}),
         ...(query.unionid ? { unionid: query.unionid } : {}),
       };

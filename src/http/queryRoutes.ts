@@ -8,7 +8,7 @@ import { listFollowers, MAX_FOLLOWERS_LIMIT } from '../../projections/query/list
 import { getAccountStats } from '../../projections/query/getAccountStats.ts';
 import { AppidParam, FollowStatusSchema, UnionidSchema, UserSchema, errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
-import type { createAuth } from './auth.ts';
+import { maySee, requireAppids, type createAuth } from './auth.ts';
 
 /**
  * `minPosition` gives read-your-writes: an application that just appended (e.g. POST /v1/logins
@@ -45,7 +45,9 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
       await consistent(minPosition);
       const user = asOf ? await getUserAsOf(service.ledger, appid, openid, new Date(asOf), ctx) : await getUser(db, appid, openid);
       if (!user) throw new HttpError(404, 'user_not_found', `${appid}/${openid} was never seen${asOf ? ` by ${asOf}` : ''}`);
-      return c.json(user, 200);
+      // A key limited to some appids sees the person's accounts in those apps only.
+      const visible = <T extends { appid: string }>(ref: T | null) => (ref && maySee(c, ref.appid) ? ref : null);
+      return c.json({ ...user, linked: user.linked.filter((a) => maySee(c, a.appid)), convertedTo: visible(user.convertedTo), convertedFrom: visible(user.convertedFrom) }, 200);
     },
   );
 
@@ -63,8 +65,10 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
       const { unionid } = c.req.valid('param');
       await consistent(c.req.valid('query').minPosition);
       const view = await getUnionid(db, unionid);
-      if (!view) throw new HttpError(404, 'unionid_not_found', `unionid ${unionid} was never seen`);
-      return c.json(view, 200);
+      // A key limited to some appids sees those apps' accounts; a unionid none of them has is unknown to it.
+      const accounts = view?.accounts.filter((a) => maySee(c, a.appid)) ?? [];
+      if (!view || accounts.length === 0) throw new HttpError(404, 'unionid_not_found', `unionid ${unionid} was never seen`);
+      return c.json({ ...view, accounts }, 200);
     },
   );
 
@@ -87,6 +91,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     }),
     async (c) => {
       const query = c.req.valid('query');
+      requireAppids(c, [query.appid, query.viaAppid]);
       await consistent(query.minPosition);
       if (query.unionid) return c.json(await getFollowStatus(db, { appid: query.appid, unionid: query.unionid }), 200);
       if (query.viaAppid && query.viaOpenid) {

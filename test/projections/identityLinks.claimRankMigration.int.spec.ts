@@ -32,7 +32,7 @@ describe('identity links codeVersion 2 over a database folded by version 1 (Post
     await old.stop();
     await sql`alter table proj_identity_links_v1 drop column unionid_reported`.execute(db);
 
-    await up(db);
+    await up(db as never);
     const switched: number[] = [];
     const runner = createProjectionRunner({ ledger: env.ledger, ctx, projections: [identityLinks, followState], daemon: { onSwitched: (v) => v.name === 'identity-links' && switched.push(v.version) } }).start();
     try {
