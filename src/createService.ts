@@ -106,6 +106,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ledger,
     ctx: projectionContext,
     daemon: {
+      // Readiness says only that a projection is failing; the reason belongs in the log.
+      onError(error) {
+        logger.warn({ err: error.message }, 'projection daemon failed; retrying');
+      },
       onApplied() {
         for (const status of projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
       },
