@@ -74,7 +74,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const config = loadConfig({ configPath });
-      const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(config.postgres ? { postgres: config.postgres } : {}) });
       const result = await migrateToLatest(storage.db);
       const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');

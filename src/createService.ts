@@ -50,7 +50,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
   if (config.usingDemoConfig && config.databaseUrl) {
     logger.warn('running the embedded DEMO configuration (published API key) against PostgreSQL: set LEDGER_CONFIG for production');
   }
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(config.postgres ? { postgres: config.postgres } : {}) });
   try {
     await migrateToLatest(storage.db);
   } catch (error) {

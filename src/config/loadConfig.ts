@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigFile, type Config } from './schema.ts';
+import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 import { demoConfig } from './demoConfig.ts';
 
 export class ConfigError extends Error {
@@ -62,6 +63,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
   return {
     ...file,
+    postgres: postgresTimeouts(env),
     databaseUrl: env.DATABASE_URL || null,
     natsUrl: env.NATS_URL || null,
     port,
@@ -84,4 +86,25 @@ function refuseDemoOutsideDevelopment(env: NodeJS.ProcessEnv): void {
         'only runs for local development. Set LEDGER_CONFIG (or pass --config) to your configuration file.',
     );
   }
+}
+
+const POSTGRES_TIMEOUT_VARIABLES: Record<keyof PostgresTimeouts, string> = {
+  connectTimeoutMs: 'PG_CONNECT_TIMEOUT_MS',
+  stallTimeoutMs: 'PG_STALL_TIMEOUT_MS',
+  statementTimeoutMs: 'PG_STATEMENT_TIMEOUT_MS',
+  lockTimeoutMs: 'PG_LOCK_TIMEOUT_MS',
+  idleInTransactionTimeoutMs: 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+};
+
+/** The PostgreSQL timeouts the environment sets (whole milliseconds, 0 = no limit). */
+function postgresTimeouts(env: NodeJS.ProcessEnv): Partial<PostgresTimeouts> {
+  const timeouts: Partial<PostgresTimeouts> = {};
+  for (const [field, variable] of Object.entries(POSTGRES_TIMEOUT_VARIABLES) as [keyof PostgresTimeouts, string][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${variable}: not a number of milliseconds: ${raw}`);
+    timeouts[field] = value;
+  }
+  return timeouts;
 }

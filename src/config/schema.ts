@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 
 export const AccountKind = z.enum(['oa', 'mp', 'web']);
 export type AccountKind = z.infer<typeof AccountKind>;
@@ -82,4 +83,6 @@ export type Config = ConfigFile & {
   dataDir: string;
   /** No LEDGER_CONFIG/--config: the embedded demo accounts and their published API key. */
   usingDemoConfig?: boolean;
+  /** PG_*_TIMEOUT_MS from the environment (see PostgresTimeouts); unset ones keep their defaults. */
+  postgres?: Partial<PostgresTimeouts>;
 };

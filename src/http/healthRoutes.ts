@@ -6,7 +6,7 @@ import { pendingMigrations } from '../ledger/migrate.ts';
  * Readiness answers within this even when the database does not (a frozen server): a probe that
  * hangs is a failed probe, and orchestrators time out probes after about a second.
  */
-export const READINESS_TIMEOUT_MS = 800;
+export const READINESS_TIMEOUT_MS = 500;
 
 /**
  * Liveness, readiness and Prometheus metrics: unauthenticated, as probes and scrapers expect. So
