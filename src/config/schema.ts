@@ -61,6 +61,8 @@ export const ConfigFile = z
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    /** NDJSON streams of /v1/events open at once per instance: each one holds a connection and reads the ledger. */
+    maxEventStreams: z.number().int().positive().default(8),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()

@@ -35,6 +35,8 @@ function onlyAppidOf(c: Context): string | undefined {
 /** The audit trail: the ledger in position order, paged by cursor, or streamed as NDJSON. */
 export function eventRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
   const app = new OpenAPIHono();
+  const maxStreams = service.config.maxEventStreams;
+  let openStreams = 0;
   app.openapi(
     createRoute({
       method: 'get',
@@ -66,18 +68,42 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
         ...(query.unionid ? { unionid: query.unionid } : {}),
       };
       if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {
-        // A snapshot: the stream ends at the head as it was when the request arrived.
-        const upTo = await service.ledger.head();
+        // Each stream reads the ledger page after page and holds a connection meanwhile: a few
+        // clients opening many would starve the webhook of both.
+        if (openStreams >= maxStreams) {
+          c.header('retry-after', '1');
+          throw new HttpError(503, 'too_many_event_streams', `${maxStreams} event streams are open; retry shortly, or page with ?after=`);
+        }
+        openStreams++;
+        let released = false;
+        const release = () => {
+          if (!released) openStreams--;
+          released = true;
+        };
+        let upTo: number;
+        try {
+          // A snapshot: the stream ends at the head as it was when the request arrived.
+          upTo = await service.ledger.head();
+        } catch (error) {
+          release();
+          throw error;
+        }
         let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+        const gone = c.req.raw.signal;
         c.header('content-type', 'application/x-ndjson');
         return stream(c, async (out) => {
-          let after = filter.after ?? 0;
-          while (remaining > 0) {
-            const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
-            if (page.length === 0) break;
-            await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
-            after = page[page.length - 1]!.position;
-            remaining -= page.length;
+          try {
+            let after = filter.after ?? 0;
+            // A client that went away stops the reading: its writes would only be dropped.
+            while (remaining > 0 && !out.aborted && !gone.aborted) {
+              const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
+              if (page.length === 0) break;
+              await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
+              after = page[page.length - 1]!.position;
+              remaining -= page.length;
+            }
+          } finally {
+            release();
           }
         }) as never;
       }
