@@ -23,7 +23,12 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
   const db = service.storage.db;
   const ctx = service.projectionContext;
   const consistent = async (minPosition: number | undefined) => {
-    if (minPosition !== undefined) await service.projections.waitFor(minPosition, 2000);
+    if (minPosition === undefined) return;
+    // Positions are gapless and commit-ordered: one above the head was never written, and
+    // waiting for it would only hold the request for the full 2 s.
+    const head = await service.ledger.head();
+    if (minPosition > head) throw new HttpError(400, 'min_position_ahead', `minPosition ${minPosition} is beyond the ledger head (${head})`);
+    await service.projections.waitFor(minPosition, 2000);
   };
 
   app.openapi(
@@ -37,7 +42,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
         params: AppidParam.extend({ openid: z.string().min(1).max(128).openapi({ param: { name: 'openid', in: 'path' } }) }),
         query: Consistency.extend({ asOf: z.string().datetime({ offset: true }).optional().openapi({ description: 'ISO time: the user as the ledger knew it then' }) }),
       },
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } }, ...errorResponses(400, 401, 403, 404, 503) },
+      responses: { 200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } }, ...errorResponses(400, 401, 403, 404, 422, 503) },
     }),
     async (c) => {
       const { appid, openid } = c.req.valid('param');

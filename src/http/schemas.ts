@@ -19,6 +19,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'not found',
   409: 'conflict (e.g. idempotency_conflict: a one-time code re-sent with a different request)',
   413: 'body too large',
+  422: 'the request is valid but too broad to answer (as_of_too_broad)',
   429: 'WeChat rate limit or quota (45011, 45009)',
   502: 'WeChat failed',
   503: 'the ledger is unavailable',
