@@ -50,6 +50,8 @@ export const WechatSettings = z.object({
   tokenEndpoint: z.enum(['stable_token', 'token']).default('stable_token'),
   /** Client-side limit per appid and API, calls per second. */
   callsPerSecond: z.number().positive().default(50),
+  /** How long a login's WeChat call may queue behind that limit before 429 wechat_rate_limited (jobs' calls wait). */
+  maxQueueWaitMs: z.number().int().nonnegative().default(2000),
 }).strict();
 export type WechatSettings = z.infer<typeof WechatSettings>;
 
