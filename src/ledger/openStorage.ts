@@ -51,7 +51,10 @@ export type LockHandle = {
 export type PostgresTimeouts = {
   /** Getting a pooled connection, including opening a new one (pg's connectionTimeoutMillis). */
   connectTimeoutMs: number;
-  /** A connection checked out this long has the server probed; if the probe fails too, every connection is dropped. */
+  /**
+   * A connection checked out this long has the server probed (`select 1`, answered within this
+   * too); if the probe fails and the connection is still out, every connection is dropped.
+   */
   stallTimeoutMs: number;
   /** `statement_timeout`: a runaway statement on a running server. */
   statementTimeoutMs: number;
@@ -62,10 +65,10 @@ export type PostgresTimeouts = {
 };
 
 export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
-  connectTimeoutMs: 1000,
+  connectTimeoutMs: 2000,
   stallTimeoutMs: 1000,
   statementTimeoutMs: 60_000,
-  lockTimeoutMs: 2000,
+  lockTimeoutMs: 5000,
   idleInTransactionTimeoutMs: 30_000,
 };
 
@@ -118,21 +121,39 @@ async function openPostgres(connectionString: string, poolSize: number, timeouts
       )
       .catch(() => {});
   });
-  const probe = async () => {
-    const client = new pg.Client({ connectionString, application_name: 'identity-ledger-probe', connectionTimeoutMillis: timeouts.connectTimeoutMs, query_timeout: timeouts.connectTimeoutMs });
+  // The stall probe's own connection, opened up front: `select 1` on it asks the server without
+  // forking a backend (cheap, and still answered when only the postmaster hangs).
+  let prober: pg.Client | null = null;
+  const openProber = async () => {
+    const client = new pg.Client({ connectionString, application_name: 'identity-ledger-probe', connectionTimeoutMillis: timeouts.connectTimeoutMs, query_timeout: timeouts.stallTimeoutMs });
     client.on('error', () => {});
     try {
       await client.connect();
-      await client.query('select 1');
     } catch (error) {
       // Not end(): on a frozen server it would wait for an answer that never comes.
       client.connection.stream.destroy();
       throw error;
     }
-    await client.end().catch(() => {});
+    return client;
+  };
+  const probe = async () => {
+    prober ??= await openProber();
+    try {
+      await prober.query('select 1');
+    } catch (error) {
+      prober.connection.stream.destroy();
+      prober = null;
+      throw error;
+    }
   };
   const stallWatch = timeouts.stallTimeoutMs > 0 ? watchStalledConnections(pool, { stallMs: timeouts.stallTimeoutMs, probe }) : null;
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  if (stallWatch) prober = await openProber().catch(() => null);
+  // While the server does not answer its probe, work fails at once rather than queueing on it.
+  const guarded = {
+    connect: () => (stallWatch?.unresponsive ? Promise.reject(unresponsiveError()) : pool.connect()),
+    end: () => pool.end(),
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const dedicated = new Set<pg.Client>();
@@ -218,10 +239,16 @@ async function openPostgres(connectionString: string, poolSize: number, timeouts
     },
     async close() {
       stallWatch?.stop();
+      await prober?.end().catch(() => {});
       await Promise.all([...dedicated].map(drop));
       await db.destroy();
     },
   };
+}
+
+/** SQLSTATE 08006 (connection failure): callers treat it as "the database is unavailable". */
+function unresponsiveError(): Error {
+  return Object.assign(new Error('the database does not answer (connection probe failed); retry later'), { code: '08006' });
 }
 
 async function openPglite(dataDir: string): Promise<Storage> {

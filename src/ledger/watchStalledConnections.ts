@@ -1,6 +1,10 @@
 import type pg from 'pg';
 
-export type StallWatch = { stop(): void };
+export type StallWatch = {
+  /** True from a failed probe until the next one the server answers: connections are refused meanwhile. */
+  readonly unresponsive: boolean;
+  stop(): void;
+};
 
 /**
  * Turns a frozen database into errors. A server whose processes stop (SIGSTOP, a VM paused, a
@@ -8,11 +12,12 @@ export type StallWatch = { stop(): void };
  * sent to it waits forever, and `statement_timeout` cannot fire on a server that does not run.
  * A client-side timeout per statement would also kill long statements on a healthy server
  * (a rebuild, a reconciliation diff, a migration), so this asks the server instead: when a pooled
- * connection has been checked out for `stallMs`, `probe` opens a fresh connection and runs
- * `select 1` (bounded by its own timeouts). A healthy server answers and nothing happens; if it
- * does not, every connection of the pool is dropped — their statements fail as connection
- * errors (503 for a push, a retry for background work) and the pool reconnects once the server
- * is back. At most one probe per `stallMs`.
+ * connection has been checked out for `stallMs`, `probe` runs `select 1` on a connection of its
+ * own (bounded by its own timeout). A healthy server answers and nothing happens — nor when the
+ * stalled connections came back meanwhile (a slow moment, not a frozen server). Otherwise every
+ * connection of the pool is dropped, so their statements fail as connection errors (503 for a
+ * push, a retry for background work), and the database counts as unresponsive — new work fails
+ * at once instead of queueing on it — until a probe, repeated every `stallMs`, is answered.
  */
 export function watchStalledConnections(pool: pg.Pool, options: { stallMs: number; probe: () => Promise<void>; onUnresponsive?: () => void }): StallWatch {
   const { stallMs } = options;
@@ -26,32 +31,42 @@ export function watchStalledConnections(pool: pg.Pool, options: { stallMs: numbe
   pool.on('acquire', (client) => checkedOut.set(client, performance.now()));
   pool.on('release', (_error: Error, client: pg.PoolClient) => checkedOut.delete(client));
 
+  let unresponsive = false;
   let probing = false;
-  let lastProbe = -Infinity;
+  let lastProbe = Number.NEGATIVE_INFINITY;
+  const dropAll = () => {
+    // Destroying the socket is what unblocks a statement waiting on a frozen server; ending the
+    // client politely would wait for the server's reply.
+    for (const client of clients) client.connection.stream.destroy();
+  };
   const check = () => {
     const now = performance.now();
     if (probing || now - lastProbe < stallMs) return;
-    let stalled = false;
-    for (const since of checkedOut.values()) if (now - since >= stallMs) stalled = true;
-    if (!stalled) return;
+    const stalled = [...checkedOut].filter(([, since]) => now - since >= stallMs);
+    if (!unresponsive && stalled.length === 0) return;
     probing = true;
     lastProbe = now;
     options.probe().then(
       () => {
         probing = false;
+        unresponsive = false;
       },
       () => {
         probing = false;
+        if (unresponsive) return dropAll();
+        if (!stalled.some(([client, since]) => checkedOut.get(client) === since)) return;
+        unresponsive = true;
         options.onUnresponsive?.();
-        // Destroying the socket is what unblocks a statement waiting on a frozen server; ending
-        // the client politely would wait for the server's reply.
-        for (const client of clients) client.connection.stream.destroy();
+        dropAll();
       },
     );
   };
   const timer = setInterval(check, Math.max(50, Math.floor(stallMs / 4)));
   timer.unref();
   return {
+    get unresponsive() {
+      return unresponsive;
+    },
     stop() {
       clearInterval(timer);
     },

@@ -21,7 +21,11 @@ describe('a frozen PostgreSQL (SIGSTOP)', () => {
       accounts: [{ appid: OA.appid, kind: 'oa', secret: 'oa-secret', token: OA.token, encodingAESKey: OA.encodingAESKey, originalId: OA.originalId }],
       wechat: { apiBase: 'http://127.0.0.1:9' },
     });
-    server = await startServer({ ...file, databaseUrl: pgServer.url, natsUrl: null, port: 0, dataDir: './data' }, { logger: createLogger({ level: 'silent' }) });
+    // lock_timeout below WeChat's 5 s (the default, 5 s, is set for jobs' long transactions on a busy database).
+    server = await startServer(
+      { ...file, databaseUrl: pgServer.url, natsUrl: null, port: 0, dataDir: './data', postgres: { lockTimeoutMs: 1500 } },
+      { logger: createLogger({ level: 'silent' }) },
+    );
   });
   afterAll(async () => {
     pgServer?.thaw();
