@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util';
 import { loadConfig, ConfigError } from './config/loadConfig.ts';
 import { openStorage } from './ledger/openStorage.ts';
 import { createService } from './createService.ts';
@@ -13,57 +12,36 @@ import { eraseCommand } from './erasure/eraseCommand.ts';
 import { rewrapKeysCommand } from './ledger/keys/rewrapKeysCommand.ts';
 import { stopOnSignal } from './stopOnSignal.ts';
 import { startupBanner } from './startupBanner.ts';
+import { closestMatch } from './commandLine/closestMatch.ts';
+import { COMMANDS, EXIT_CODES, commandHelp, commandNamed, generalHelp } from './commandLine/commandSpecs.ts';
+import { parseCommandArgs, UsageError, type CommandArgs } from './commandLine/parseCommandArgs.ts';
 
-const HELP = `identity-ledger <command> [options]
-
-Commands:
-  serve                       run the service (HTTP API, webhook, relay, projections)
-  migrate                     apply pending schema migrations and exit
-  verify                      check the ledger's hash chain and compare each projection with a fresh fold;
-                              exits 2 when anything differs
-  rebuild [name]              rebuild identity-links, follow-state (default: both) from position 0, blue/green
-  simulate                    run the WeChat simulator (SIMULATOR_PORT, default 3100)
-  send-push                   sign (and encrypt) a push like WeChat and POST it to the service
-      --appid <appid> --openid <openid> [--event subscribe|unsubscribe] [--mode plain|compatible|safe]
-      [--url http://127.0.0.1:3000] [--event-key qrscene_1]
-  reconcile <appid>           reconcile an OA's follow state with WeChat's follower list (user/get)
-  backfill-unionids <appid>   look up the unionid of every openid of the OA that lacks one (batchget)
-  convert-openids --from <old appid|gh_id> --to <new appid> [--dry-run] [--all] [--openids-file f] [--backfill]
-                              convert openids after an account migration (changeopenid, 15-day window)
-  resume <job id>             continue a paused, failed or interrupted job where it stopped
-  erase --appid <appid> --openid <openid> | --unionid <unionid>
-                              forget a person (PIPL art. 47): keys, projection rows, session keys; prints counts
-  rewrap-keys                 after a master-key rotation: rewrap every stored key under the current masterKey
-  jobs [<job id>] [--kind k] [--appid a] [--status s] [--limit n]
-                              list recent jobs, or show one
-      Jobs run in this process with a progress bar (plain lines when not a terminal); --detach only
-      queues one for a running service. Ctrl-C hands a job back: resume continues it. JOB_LEASE_SECONDS
-      (default 30): how soon another instance may take over the job of a process that died.
-
-Options:
-  --config <file>             configuration file (default: $LEDGER_CONFIG, else the embedded demo)
-  -h, --help                  this help
-
-Environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in ./data), NATS_URL (JetStream;
-unset = in-process bus), PORT (3000), LEDGER_CONFIG, WECHAT_API_BASE, LOG_LEVEL, SHUTDOWN_TIMEOUT_SECONDS (25).`;
-
+/** `identity-ledger <command>`: each command parses its own flags strictly (commandLine/commandSpecs.ts). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (!command || command === '-h' || command === '--help' || command === 'help') {
-    console.log(HELP);
-    return command ? 0 : 1;
+    console.log(generalHelp());
+    return command ? EXIT_CODES.ok : EXIT_CODES.usage;
   }
-  const { values } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    strict: false,
-    options: { config: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
+  const spec = commandNamed(command);
+  if (!spec) {
+    const meant = closestMatch(command, COMMANDS.map((c) => c.name));
+    console.error(`unknown command: ${command}${meant ? ` (did you mean ${meant}?)` : ''}\n\n${generalHelp()}`);
+    return EXIT_CODES.usage;
   }
-  const configPath = typeof values.config === 'string' ? values.config : undefined;
+  let args: CommandArgs;
+  try {
+    args = parseCommandArgs(spec, rest);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\nsee: identity-ledger ${command} --help`);
+    return EXIT_CODES.usage;
+  }
+  if (args.flag('help')) {
+    console.log(commandHelp(spec));
+    return EXIT_CODES.ok;
+  }
+  const configPath = args.text('config');
 
   switch (command) {
     case 'serve': {
@@ -76,7 +54,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'migrate': {
       const config = loadConfig({ configPath });
-      const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+      const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(config.postgres ? { postgres: config.postgres } : {}) });
       const result = await migrateToLatest(storage.db);
       const applied = result.results?.filter((r) => r.status === 'Success').map((r) => r.migrationName) ?? [];
       console.log(applied.length ? `applied: ${applied.join(', ')}` : 'schema is up to date');
@@ -97,12 +75,13 @@ export async function main(argv: string[]): Promise<number> {
       }
     }
     case 'rebuild': {
-      const requested = rest.filter((arg) => !arg.startsWith('-'));
+      const requested = args.positionals;
       const names = requested.length > 0 ? requested : ['identity-links', 'follow-state'];
       const unknown = names.filter((name) => name !== 'identity-links' && name !== 'follow-state');
       if (unknown.length > 0) {
-        console.error(`unknown projection: ${unknown.join(', ')} (identity-links, follow-state)`);
-        return 1;
+        const meant = closestMatch(unknown[0]!, ['identity-links', 'follow-state']);
+        console.error(`unknown projection: ${unknown.join(', ')} (identity-links, follow-state)${meant ? `; did you mean ${meant}?` : ''}`);
+        return EXIT_CODES.usage;
       }
       const service = await createService(loadConfig({ configPath }), { background: false, logger: quietLogger() });
       try {
@@ -122,20 +101,30 @@ export async function main(argv: string[]): Promise<number> {
       return -1;
     }
     case 'erase':
-      return eraseCommand(rest, loadConfig({ configPath }));
+      return usageErrorsToExit(command, () => eraseCommand(args, loadConfig({ configPath })));
     case 'rewrap-keys':
       return rewrapKeysCommand(loadConfig({ configPath }));
     case 'send-push':
-      return sendPushCommand(rest, loadConfig({ configPath }));
+      return usageErrorsToExit(command, () => sendPushCommand(args, loadConfig({ configPath })));
     case 'reconcile':
     case 'backfill-unionids':
     case 'convert-openids':
     case 'resume':
     case 'jobs':
-      return jobCommand(command, rest, loadConfig({ configPath }));
+      return usageErrorsToExit(command, () => jobCommand(command, args, loadConfig({ configPath })));
     default:
-      console.error(`unknown command: ${command}\n\n${HELP}`);
-      return 1;
+      throw new Error(`no handler for command ${command}`);
+  }
+}
+
+/** A command's own argument checks (an unknown appid, say) end like the parser's: exit 64. */
+async function usageErrorsToExit(command: string, run: () => Promise<number>): Promise<number> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\nsee: identity-ledger ${command} --help`);
+    return EXIT_CODES.usage;
   }
 }
 

@@ -53,7 +53,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     logger.warn('running the embedded DEMO configuration (published API key) against PostgreSQL: set LEDGER_CONFIG for production');
   }
   const masterKeys = resolveMasterKeys(config);
-  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir });
+  const storage = await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(config.postgres ? { postgres: config.postgres } : {}) });
   try {
     await migrateToLatest(storage.db);
   } catch (error) {
@@ -118,6 +118,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ledger,
     ctx: projectionContext,
     daemon: {
+      // Readiness says only that a projection is failing; the reason belongs in the log.
+      onError(error) {
+        logger.warn({ err: error.message }, 'projection daemon failed; retrying');
+      },
       onApplied() {
         for (const status of projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
       },

@@ -1,30 +1,34 @@
-import { parseArgs } from 'node:util';
 import type { Config } from './config/schema.ts';
+import { closestMatch } from './commandLine/closestMatch.ts';
+import { UsageError, type CommandArgs } from './commandLine/parseCommandArgs.ts';
 import { buildPush, sendPush, type PushMode } from './simulator/pushSender.ts';
 
-/** `identity-ledger send-push`: what WeChat would send, signed with the account's token. */
-export async function sendPushCommand(args: string[], config: Config): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    strict: false,
-    options: {
-      appid: { type: 'string' },
-      openid: { type: 'string' },
-      event: { type: 'string', default: 'subscribe' },
-      mode: { type: 'string' },
-      url: { type: 'string' },
-      'event-key': { type: 'string' },
-      config: { type: 'string' },
-    },
-  });
-  const account = config.accounts.find((a) => a.appid === values.appid) ?? config.accounts.find((a) => a.kind === 'oa');
+/**
+ * `identity-ledger send-push`: what WeChat would send, signed with the account's token. An
+ * --appid that is not configured is an error (never another account's push); without one, the
+ * first Official Account with a callback token.
+ */
+export async function sendPushCommand(args: CommandArgs, config: Config): Promise<number> {
+  const appid = args.text('appid');
+  const withToken = config.accounts.filter((a) => a.token);
+  let account = appid === undefined ? withToken.find((a) => a.kind === 'oa') : config.accounts.find((a) => a.appid === appid);
+  if (appid !== undefined && !account) {
+    const meant = closestMatch(appid, config.accounts.map((a) => a.appid));
+    throw new UsageError(`send-push: unknown appid ${appid}${meant ? ` (did you mean ${meant}?)` : ''}; configured: ${config.accounts.map((a) => a.appid).join(', ')}`);
+  }
+  if (account && !account.token) {
+    throw new UsageError(`send-push: ${account.appid} has no callback token configured; accounts with one: ${withToken.map((a) => a.appid).join(', ') || 'none'}`);
+  }
   if (!account?.token) {
-    console.error('send-push: no account with a callback token (pass --appid)');
+    console.error('send-push: no Official Account with a callback token is configured (pass --appid)');
     return 1;
   }
-  const openid = typeof values.openid === 'string' ? values.openid : await simulatedFollower(config.wechat.apiBase, account.appid);
+  const values = args.values;
+  // The parser allowed only these two.
   const event = values.event === 'unsubscribe' ? 'unsubscribe' : 'subscribe';
   const eventKey = typeof values['event-key'] === 'string' ? values['event-key'] : undefined;
+  if (eventKey !== undefined && event !== 'subscribe') throw new UsageError('send-push: --event-key goes with a subscribe only');
+  const openid = typeof values.openid === 'string' ? values.openid : await simulatedFollower(config.wechat.apiBase, account.appid);
   const built = buildPush(
     {
       appid: account.appid,

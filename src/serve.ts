@@ -7,15 +7,17 @@ import type { Logger } from './observability/logger.ts';
 import { jobRoutes, startJobRunner, type JobRunnerOptions } from './jobs/index.ts';
 import { trackInFlight } from './http/drainHttpServer.ts';
 
-export type RunningServer = { service: Service; url: string; port: number; close(): Promise<void> };
+export type RunningServer = { service: Service; url: string; port: number; hostname: string; close(): Promise<void> };
 
 /** Starts one service instance with its HTTP server; `close` drains both. */
 export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; logger?: Logger; jobs?: JobRunnerOptions } = {}): Promise<RunningServer> {
   const service = await createService(config, options.logger ? { logger: options.logger } : {});
   const jobs = startJobRunner(service, options.jobs ?? {});
   const app = createApp(service, [jobRoutes, ...(options.extraRoutes ?? [])]);
+  // The demo configuration's API key is public: never reachable from another machine.
+  const hostname = config.usingDemoConfig ? '127.0.0.1' : (process.env.HOST ?? '0.0.0.0');
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
-    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname: process.env.HOST ?? '0.0.0.0' }, () => resolve(s));
+    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
   });
   const http = trackInFlight(server as Server);
   const address = server.address();
@@ -23,6 +25,7 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
   return {
     service,
     port,
+    hostname: typeof address === 'object' && address ? address.address : hostname,
     url: `http://127.0.0.1:${port}`,
     async close() {
       await http.drain();

@@ -11,7 +11,9 @@ export { keysOf } from './keysOf.ts';
 
 /**
  * Folds one event into the identity rows it touches (see `Projection.evolve`). Events must come
- * in ledger position order: "first unionid wins" is first by position.
+ * in ledger position order: "first unionid wins" is first by position, among claims of the same
+ * rank — what WeChat said outranks what an app reported, so a write key that claims a unionid
+ * first cannot turn WeChat's later answer into a mere conflict.
  */
 export function evolve(rows: Map<string, IdentityRow>, event: LedgerEvent, ctx: ProjectionContext): string[] {
   // An erased subject's events are redacted: they say nothing about anyone any more.
@@ -27,7 +29,7 @@ export function evolve(rows: Map<string, IdentityRow>, event: LedgerEvent, ctx: 
     case 'oauth.authorized':
     case 'unionid.resolved': {
       const seen = sighting(rows, event.data.appid, event.data.openid, event, ctx, inferKind(event));
-      return put(rows, withUnionid(seen, event.data.unionid));
+      return put(rows, withUnionid(seen, event.data.unionid, claimRank(event)));
     }
     case 'openid.converted':
       return convert(rows, event, ctx);
@@ -53,7 +55,8 @@ function convert(rows: Map<string, IdentityRow>, event: LedgerEvent<'openid.conv
   const changed = put(rows, { ...from, convertedTo: { appid: toAppid, openid: toOpenid } });
   // A migration moves an account to one of the same kind.
   const to = sighting(rows, toAppid, toOpenid, event, ctx, from.kind ?? undefined);
-  const inherited = to.unionid === null ? { ...to, unionid: from.unionid } : to;
+  const inherits = from.unionid !== null && (to.unionid === null || (to.unionidReported && !from.unionidReported));
+  const inherited = inherits ? withUnionid(to, from.unionid!, from.unionidReported ? 'reported' : 'verified') : to;
   const both = [...changed, ...put(rows, { ...inherited, convertedFrom: { appid: fromAppid, openid: fromOpenid } })];
   return [...new Set(both)]; // a (nonsensical) conversion onto itself touches one key
 }
@@ -72,7 +75,7 @@ function sighting(
   const kind = ctx.kindOf(appid) ?? current?.kind ?? inferred ?? null;
   if (!current) {
     return {
-      appid, openid, kind, unionid: null, unionidConflict: [], convertedTo: null, convertedFrom: null,
+      appid, openid, kind, unionid: null, unionidReported: false, unionidConflict: [], convertedTo: null, convertedFrom: null,
       firstSeenAt: event.occurredAt, lastSeenAt: event.occurredAt, lastPosition: event.position,
     };
   }
@@ -85,9 +88,29 @@ function sighting(
   };
 }
 
-function withUnionid(row: IdentityRow, unionid: string | undefined): IdentityRow {
-  if (unionid === undefined || unionid === row.unionid) return row;
-  if (row.unionid === null) return { ...row, unionid };
+type ClaimRank = 'verified' | 'reported';
+
+/** WeChat's own answers are verified; a login or resolution an app reported is only a claim. */
+function claimRank(event: LedgerEvent<'login.recorded' | 'oauth.authorized' | 'unionid.resolved'>): ClaimRank {
+  if (event.type === 'unionid.resolved') return event.data.via === 'report' ? 'reported' : 'verified';
+  if (event.type === 'login.recorded') return event.meta.source === 'api' ? 'reported' : 'verified';
+  return 'verified';
+}
+
+/**
+ * A claim of `unionid` for the row: the first claim of the highest rank holds the unionid; every
+ * other unionid is flagged once in `unionidConflict`. A verified claim replaces a reported one
+ * (which stays, flagged), and confirms a reported one of the same value.
+ */
+function withUnionid(row: IdentityRow, unionid: string | undefined, rank: ClaimRank): IdentityRow {
+  if (unionid === undefined) return row;
+  const reported = rank === 'reported';
+  if (row.unionid === null) return { ...row, unionid, unionidReported: reported };
+  if (unionid === row.unionid) return row.unionidReported && !reported ? { ...row, unionidReported: false } : row;
+  if (row.unionidReported && !reported) {
+    const conflict = [...row.unionidConflict.filter((u) => u !== unionid), ...(row.unionidConflict.includes(row.unionid) ? [] : [row.unionid])];
+    return { ...row, unionid, unionidReported: false, unionidConflict: conflict };
+  }
   if (row.unionidConflict.includes(unionid)) return row;
   return { ...row, unionidConflict: [...row.unionidConflict, unionid] };
 }

@@ -11,6 +11,7 @@ export type IdentityLinksSqlRow = {
   openid: string;
   kind: string | null;
   unionid: string | null;
+  unionid_reported: boolean;
   unionid_conflict: string[] | string;
   converted_to_appid: string | null;
   converted_to_openid: string | null;
@@ -26,6 +27,7 @@ const columns: Column<IdentityRow>[] = [
   { name: 'openid', type: 'text', value: (r) => r.openid },
   { name: 'kind', type: 'text', value: (r) => r.kind },
   { name: 'unionid', type: 'text', value: (r) => r.unionid },
+  { name: 'unionid_reported', type: 'bool', value: (r) => r.unionidReported },
   { name: 'unionid_conflict', type: 'jsonb', value: (r) => JSON.stringify(r.unionidConflict) },
   { name: 'converted_to_appid', type: 'text', value: (r) => r.convertedTo?.appid ?? null },
   { name: 'converted_to_openid', type: 'text', value: (r) => r.convertedTo?.openid ?? null },
@@ -44,6 +46,7 @@ async function createTable(db: Queryable, table: string): Promise<void> {
       openid text collate "C" not null,
       kind text,
       unionid text collate "C",
+      unionid_reported boolean not null default false,
       unionid_conflict jsonb not null default '[]',
       converted_to_appid text,
       converted_to_openid text,
@@ -71,6 +74,7 @@ export function identityRowFromSql(row: IdentityLinksSqlRow): IdentityRow {
     openid: row.openid,
     kind: row.kind as AccountKind | null,
     unionid: row.unionid,
+    unionidReported: row.unionid_reported === true,
     unionidConflict: typeof row.unionid_conflict === 'string' ? JSON.parse(row.unionid_conflict) : row.unionid_conflict,
     convertedTo: refOf(row.converted_to_appid, row.converted_to_openid),
     convertedFrom: refOf(row.converted_from_appid, row.converted_from_openid),

@@ -7,9 +7,14 @@ export type IdentityRow = {
   readonly appid: string;
   readonly openid: string;
   readonly kind: AccountKind | null;
-  /** The first unionid learned for this key, by ledger position. */
+  /**
+   * The unionid of this key: the first WeChat itself said (code2Session, decrypted data,
+   * user/info, batchget, OAuth), by ledger position; failing that, the first an app reported.
+   */
   readonly unionid: string | null;
-  /** Other unionids claimed later for this key: flagged for a human, never silently overwriting. */
+  /** The unionid rests only on an app's report (`POST /v1/logins`): WeChat's word replaces it. */
+  readonly unionidReported: boolean;
+  /** Other unionids claimed for this key: flagged for a human, never silently overwriting. */
   readonly unionidConflict: readonly string[];
   readonly convertedTo: AccountRef | null;
   readonly convertedFrom: AccountRef | null;
@@ -30,6 +35,7 @@ export function sameIdentityRow(a: IdentityRow, b: IdentityRow): boolean {
     a.openid === b.openid &&
     a.kind === b.kind &&
     a.unionid === b.unionid &&
+    a.unionidReported === b.unionidReported &&
     a.unionidConflict.length === b.unionidConflict.length &&
     a.unionidConflict.every((u, i) => u === b.unionidConflict[i]) &&
     sameRef(a.convertedTo, b.convertedTo) &&

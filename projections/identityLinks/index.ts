@@ -8,7 +8,8 @@ export { linkedAccounts, type LinkedAccount } from './linkedAccounts.ts';
 
 export const identityLinks: Projection<IdentityRow> = {
   name: 'identity-links',
-  codeVersion: 1,
+  // 2: claims ranked by source (WeChat-verified over reported), and the unionid_reported column.
+  codeVersion: 2,
   keysOf,
   evolve,
   foldAll,

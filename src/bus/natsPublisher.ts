@@ -49,6 +49,8 @@ export async function createNatsPublisher(options: NatsPublisherOptions): Promis
           for await (const status of nc.status()) {
             // A server that came back may have lost a memory stream; check it again.
             if (status.type === 'reconnect') streamReady = false;
+            // While the server is gone the connection is not closed (it reconnects forever): say so.
+            if (status.type === 'disconnect') streamReady = false;
           }
         })();
       })().finally(() => {

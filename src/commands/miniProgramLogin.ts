@@ -3,6 +3,7 @@ import type { LedgerEvent, NewEvent } from '../ledger/events.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { decryptUserData, verifyRawDataSignature } from '../wechat/miniProgramCrypto.ts';
 import { CommandError } from './commandError.ts';
+import { refuseReplay, replayVerdict, requestDigest } from './codeReplay.ts';
 import type { SessionKeyVault } from './sessionKeyVault.ts';
 import { unionidResolved } from './unionidResolved.ts';
 
@@ -13,6 +14,8 @@ export type MiniProgramLoginInput = {
   iv?: string | undefined;
   rawData?: string | undefined;
   signature?: string | undefined;
+  /** Who asks (the API key's id): a replay by another caller is a different request. */
+  requester?: string | undefined;
 };
 
 export type MiniProgramLoginDeps = {
@@ -20,6 +23,7 @@ export type MiniProgramLoginDeps = {
   client: WechatClient;
   vault: SessionKeyVault;
   watermarkMaxAgeSeconds: number | null;
+  now?: () => number;
 };
 
 export type LoginAnswer = { openid: string; unionid: string | null };
@@ -27,19 +31,25 @@ export type LoginAnswer = { openid: string; unionid: string | null };
 /**
  * `wx.login` code → code2Session → (rawData signature, encryptedData) → `login.recorded` and,
  * when a unionid is learned, `unionid.resolved`. The code is the idempotency key: a re-sent
- * request answers from the ledger without spending the (one-shot) code again. The session key
- * is sealed in the vault and never leaves the service.
+ * request answers from the ledger without spending the (one-shot) code again — but only the
+ * very same request (its digest is in the event's meta) and only within the code's lifetime;
+ * anything else is 409 or 401, so a used code with a forged `rawData` never gets the user. The
+ * session key is sealed in the vault and never leaves the service.
  */
 export async function miniProgramLogin(deps: MiniProgramLoginDeps, input: MiniProgramLoginInput): Promise<LoginAnswer> {
-  const loginKey = `login:${input.appid}:${input.code}`;
-  const earlier = await deps.ledger.findByIdempotencyKeys([loginKey]);
-  if (earlier[0]) return answerFrom(earlier[0]);
-
   if ((input.encryptedData === undefined) !== (input.iv === undefined)) {
     throw new CommandError('invalid_request', 400, 'encryptedData and iv go together');
   }
   if ((input.rawData === undefined) !== (input.signature === undefined)) {
     throw new CommandError('invalid_request', 400, 'rawData and signature go together');
+  }
+  const loginKey = `login:${input.appid}:${input.code}`;
+  const digest = requestDigest('miniprogram-login/1', [input.appid, input.code, input.encryptedData, input.iv, input.rawData, input.signature, input.requester]);
+  const [earlier] = await deps.ledger.findByIdempotencyKeys([loginKey]);
+  if (earlier) {
+    const verdict = replayVerdict(earlier, digest, (deps.now ?? Date.now)());
+    if (verdict !== 'answer') refuseReplay(verdict);
+    return answerFrom(earlier);
   }
   const session = await deps.client.miniProgram.code2Session(input.code);
   if (input.rawData !== undefined && !verifyRawDataSignature(input.rawData, session.sessionKey, input.signature)) {
@@ -64,7 +74,7 @@ export async function miniProgramLogin(deps: MiniProgramLoginDeps, input: MiniPr
     {
       type: 'login.recorded',
       data: { appid: input.appid, openid: session.openid, ...(unionid ? { unionid } : {}) },
-      meta: { source: 'login', idempotencyKey: loginKey },
+      meta: { source: 'login', idempotencyKey: loginKey, requestDigest: digest },
     },
   ];
   if (session.unionid) events.push(unionidResolved('login', { appid: input.appid, openid: session.openid, unionid: session.unionid, via: 'code2session' }));

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigFile, type Config } from './schema.ts';
+import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 import { demoConfig } from './demoConfig.ts';
 
 export class ConfigError extends Error {
@@ -52,6 +53,7 @@ export function loadConfig(options: LoadOptions = {}): Config {
       throw new ConfigError(`configuration file ${path} is not valid JSON: ${(error as Error).message}`);
     }
   }
+  if (!path) refuseDemoOutsideDevelopment(env);
   const file = parseConfigFile(raw, env);
   if (env.WECHAT_API_BASE) {
     if (!z.string().url().safeParse(env.WECHAT_API_BASE).success) throw new ConfigError(`WECHAT_API_BASE: not a URL: ${env.WECHAT_API_BASE}`);
@@ -61,10 +63,48 @@ export function loadConfig(options: LoadOptions = {}): Config {
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
   return {
     ...file,
+    postgres: postgresTimeouts(env),
     databaseUrl: env.DATABASE_URL || null,
     natsUrl: env.NATS_URL || null,
     port,
     dataDir: env.LEDGER_DATA_DIR || './data',
     usingDemoConfig: !path,
   };
+}
+
+/**
+ * The demo configuration's admin API key is published in the README: anyone who reaches a
+ * service running it owns the ledger. It is for trying the service on one machine (PGlite), so
+ * it refuses to run against PostgreSQL or in production mode (the service also binds it to
+ * 127.0.0.1 only).
+ */
+function refuseDemoOutsideDevelopment(env: NodeJS.ProcessEnv): void {
+  const reason = env.DATABASE_URL ? 'DATABASE_URL is set' : env.NODE_ENV === 'production' ? 'NODE_ENV is production' : null;
+  if (reason) {
+    throw new ConfigError(
+      `${reason}, but no configuration file was given: the embedded demo configuration (whose admin API key is published in the README) ` +
+        'only runs for local development. Set LEDGER_CONFIG (or pass --config) to your configuration file.',
+    );
+  }
+}
+
+const POSTGRES_TIMEOUT_VARIABLES: Record<keyof PostgresTimeouts, string> = {
+  connectTimeoutMs: 'PG_CONNECT_TIMEOUT_MS',
+  stallTimeoutMs: 'PG_STALL_TIMEOUT_MS',
+  statementTimeoutMs: 'PG_STATEMENT_TIMEOUT_MS',
+  lockTimeoutMs: 'PG_LOCK_TIMEOUT_MS',
+  idleInTransactionTimeoutMs: 'PG_IDLE_IN_TRANSACTION_TIMEOUT_MS',
+};
+
+/** The PostgreSQL timeouts the environment sets (whole milliseconds, 0 = no limit). */
+function postgresTimeouts(env: NodeJS.ProcessEnv): Partial<PostgresTimeouts> {
+  const timeouts: Partial<PostgresTimeouts> = {};
+  for (const [field, variable] of Object.entries(POSTGRES_TIMEOUT_VARIABLES) as [keyof PostgresTimeouts, string][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 0) throw new ConfigError(`${variable}: not a number of milliseconds: ${raw}`);
+    timeouts[field] = value;
+  }
+  return timeouts;
 }

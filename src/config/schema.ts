@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_ERASURE_POLICY, ErasurePolicy } from '../erasure/erasurePolicy.ts';
+import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 
 export const AccountKind = z.enum(['oa', 'mp', 'web']);
 export type AccountKind = z.infer<typeof AccountKind>;
@@ -33,7 +34,15 @@ export type Account = z.infer<typeof Account>;
 export const ApiScope = z.enum(['read', 'write', 'admin']);
 export type ApiScope = z.infer<typeof ApiScope>;
 
-export const ApiKey = z.object({ key: z.string().min(16), scopes: z.array(ApiScope).min(1), name: z.string().optional() }).strict();
+export const ApiKey = z
+  .object({
+    key: z.string().min(16),
+    scopes: z.array(ApiScope).min(1),
+    name: z.string().optional(),
+    /** Limits the key to these accounts: a key handed to one app cannot read or write another's users. */
+    appids: z.array(z.string().min(1).max(64)).min(1).optional(),
+  })
+  .strict();
 export type ApiKey = z.infer<typeof ApiKey>;
 
 export const WechatSettings = z.object({
@@ -44,6 +53,8 @@ export const WechatSettings = z.object({
   tokenEndpoint: z.enum(['stable_token', 'token']).default('stable_token'),
   /** Client-side limit per appid and API, calls per second. */
   callsPerSecond: z.number().positive().default(50),
+  /** How long a login's WeChat call may queue behind that limit before 429 wechat_rate_limited (jobs' calls wait). */
+  maxQueueWaitMs: z.number().int().nonnegative().default(2000),
 }).strict();
 export type WechatSettings = z.infer<typeof WechatSettings>;
 
@@ -80,6 +91,8 @@ export const ConfigFile = z
       })
       .strict()
       .default({ streamMaxAgeSeconds: 7 * 24 * 3600 }),
+    /** NDJSON streams of /v1/events open at once per instance: each one holds a connection and reads the ledger. */
+    maxEventStreams: z.number().int().positive().default(8),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()
@@ -102,4 +115,6 @@ export type Config = ConfigFile & {
   dataDir: string;
   /** No LEDGER_CONFIG/--config: the embedded demo accounts and their published API key. */
   usingDemoConfig?: boolean;
+  /** PG_*_TIMEOUT_MS from the environment (see PostgresTimeouts); unset ones keep their defaults. */
+  postgres?: Partial<PostgresTimeouts>;
 };

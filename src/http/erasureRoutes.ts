@@ -1,7 +1,7 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
 import type { Service } from '../createService.ts';
 import { eraseIdentities, readErasure } from '../erasure/eraseIdentities.ts';
-import type { createAuth } from './auth.ts';
+import { requireAppids, requireUnlimitedKey, type createAuth } from './auth.ts';
 import { HttpError } from './errorResponse.ts';
 import { errorResponses } from './schemas.ts';
 
@@ -44,6 +44,9 @@ export function erasureRoutes(service: Service, requireScope: ReturnType<typeof 
     }),
     async (c) => {
       const target = c.req.valid('json');
+      // A key limited to appids may erase its accounts' users; a person across apps needs an unlimited key.
+      if ('appid' in target) requireAppids(c, [target.appid]);
+      else requireUnlimitedKey(c, 'erasing a person across apps (by unionid)');
       const erasure = await eraseIdentities(service.ledger, target, {
         reason: 'request',
         recordAlways: true,
@@ -68,6 +71,8 @@ export function erasureRoutes(service: Service, requireScope: ReturnType<typeof 
     async (c) => {
       const erasure = await readErasure(service.ledger, c.req.valid('param').id);
       if (!erasure) throw new HttpError(404, 'erasure_not_found', 'no erasure with this id');
+      if (erasure.appid === null) requireUnlimitedKey(c, 'an erasure across apps');
+      else requireAppids(c, [erasure.appid]);
       return c.json(erasure, 200);
     },
   );

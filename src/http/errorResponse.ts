@@ -4,6 +4,7 @@ import { HTTPException } from 'hono/http-exception';
 import { WechatError } from '../wechat/errors.ts';
 import { CommandError } from '../commands/commandError.ts';
 import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
+import { AsOfTooBroadError } from '../../projections/query/getUserAsOf.ts';
 import { IdempotencyConflictError, InvalidEventError, LedgerUnavailableError, WrongExpectedVersionError } from '../ledger/ledgerErrors.ts';
 
 export type ErrorBody = { error: { code: string; message: string } };
@@ -29,6 +30,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof HttpError) return make(error.status, error.code, error.message);
   if (error instanceof WechatError) return make(error.status, error.code, error.message);
   if (error instanceof CommandError) return make(error.status, error.code, error.message);
+  if (error instanceof AsOfTooBroadError) return make(error.status, error.code, error.message);
   if (error instanceof IdempotencyConflictError || error instanceof WrongExpectedVersionError) return make(409, error.code, error.message);
   if (error instanceof InvalidEventError) return make(400, error.code, error.message);
   if (error instanceof LedgerUnavailableError) return make(503, error.code, 'the ledger is unavailable; retry later');

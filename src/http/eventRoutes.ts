@@ -1,10 +1,12 @@
 import { OpenAPIHono, createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { stream } from 'hono/streaming';
 import type { Service } from '../createService.ts';
 import { EVENT_TYPES, type EventType } from '../ledger/events.ts';
 import type { ReadFilter } from '../ledger/readEvents.ts';
 import { EnvelopeSchema, errorResponses } from './schemas.ts';
-import type { createAuth } from './auth.ts';
+import { grantOf, requireAppids, type createAuth } from './auth.ts';
+import { HttpError } from './errorResponse.ts';
 
 const EventsQuery = z.object({
   after: z.coerce.number().int().nonnegative().optional().openapi({ description: 'cursor: events with position > after' }),
@@ -19,9 +21,22 @@ const EventsQuery = z.object({
   unionid: z.string().max(128).optional(),
 });
 
+/**
+ * Without `appid`, the audit trail of every account; a key limited to appids must name one of
+ * them (a key limited to exactly one reads that one's trail by default).
+ */
+function onlyAppidOf(c: Context): string | undefined {
+  const allowed = grantOf(c).appids;
+  if (!allowed) return undefined;
+  if (allowed.size === 1) return [...allowed][0];
+  throw new HttpError(403, 'forbidden', `this API key is limited to appids ${[...allowed].join(', ')}: pass ?appid=`);
+}
+
 /** The audit trail: the ledger in position order, paged by cursor, or streamed as NDJSON. */
 export function eventRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
   const app = new OpenAPIHono();
+  const maxStreams = service.config.maxEventStreams;
+  let openStreams = 0;
   app.openapi(
     createRoute({
       method: 'get',
@@ -43,26 +58,52 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
     }),
     async (c) => {
       const query = c.req.valid('query');
+      const appid = query.appid ?? onlyAppidOf(c);
+      requireAppids(c, [appid]);
       const filter: ReadFilter = {
         after: query.after ?? 0,
         ...(query.type ? { type: query.type.split(',') as EventType[] } : {}),
-        ...(query.appid ? { appid: query.appid } : {}),
+        ...(appid ? { appid } : {}),
         ...(query.openid ? { openid: query.openid } : {}),
         ...(query.unionid ? { unionid: query.unionid } : {}),
       };
       if ((c.req.header('accept') ?? '').includes('application/x-ndjson')) {
-        // A snapshot: the stream ends at the head as it was when the request arrived.
-        const upTo = await service.ledger.head();
+        // Each stream reads the ledger page after page and holds a connection meanwhile: a few
+        // clients opening many would starve the webhook of both.
+        if (openStreams >= maxStreams) {
+          c.header('retry-after', '1');
+          throw new HttpError(503, 'too_many_event_streams', `${maxStreams} event streams are open; retry shortly, or page with ?after=`);
+        }
+        openStreams++;
+        let released = false;
+        const release = () => {
+          if (!released) openStreams--;
+          released = true;
+        };
+        let upTo: number;
+        try {
+          // A snapshot: the stream ends at the head as it was when the request arrived.
+          upTo = await service.ledger.head();
+        } catch (error) {
+          release();
+          throw error;
+        }
         let remaining = query.limit ?? Number.POSITIVE_INFINITY;
+        const gone = c.req.raw.signal;
         c.header('content-type', 'application/x-ndjson');
         return stream(c, async (out) => {
-          let after = filter.after ?? 0;
-          while (remaining > 0) {
-            const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
-            if (page.length === 0) break;
-            await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
-            after = page[page.length - 1]!.position;
-            remaining -= page.length;
+          try {
+            let after = filter.after ?? 0;
+            // A client that went away stops the reading: its writes would only be dropped.
+            while (remaining > 0 && !out.aborted && !gone.aborted) {
+              const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
+              if (page.length === 0) break;
+              await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
+              after = page[page.length - 1]!.position;
+              remaining -= page.length;
+            }
+          } finally {
+            release();
           }
         }) as never;
       }

@@ -9,7 +9,9 @@ import { requestReconciliation, type RequestedJob } from '../jobs/requestReconci
 import { requestUnionidBackfill } from '../jobs/requestUnionidBackfill.ts';
 import { getJob, listJobs } from '../jobs/store/readJobs.ts';
 import { requeueJob } from '../jobs/store/requeueJob.ts';
-import type { createAuth } from './auth.ts';
+import { grantOf, maySee, requireAppids, type createAuth } from './auth.ts';
+import { resolveMigration } from '../jobs/convert/resolveMigration.ts';
+import type { Job } from '../jobs/job.ts';
 import { AppidParam, errorResponses } from './schemas.ts';
 
 const JobSchema = z
@@ -103,7 +105,11 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
       request: { body: { content: { 'application/json': { schema: MigrationBody } }, required: true } },
       responses: { 202: accepted, ...errorResponses(400, 401, 403, 404, 409, 503) },
     }),
-    async (c) => accept(c, await requestConversion(service, c.req.valid('json'))),
+    async (c) => {
+      const body = c.req.valid('json');
+      requireAppids(c, [body.toAppid, oldAppidOf(body.fromAppid, body.toAppid)]);
+      return accept(c, await requestConversion(service, body));
+    },
   );
 
   app.openapi(
@@ -120,6 +126,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
       const { id } = c.req.valid('param');
       const job = await getJob(service.storage.db, id);
       if (!job) throw JobRefusal.notFound(id);
+      requireAppids(c, appidsOf(job));
       return c.json(jobView(job), 200);
     },
   );
@@ -135,8 +142,18 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
       responses: { 200: { description: 'jobs', content: { 'application/json': { schema: z.object({ jobs: z.array(JobSchema) }) } } }, ...errorResponses(400, 401, 403, 503) },
     }),
     async (c) => {
-      const jobs = await listJobs(service.storage.db, c.req.valid('query'));
-      return c.json({ jobs: jobs.map((job) => jobView(job)) }, 200);
+      const query = c.req.valid('query');
+      requireAppids(c, [query.appid]);
+      const allowed = grantOf(c).appids;
+      let jobs: Job[];
+      if (allowed && !query.appid) {
+        // A key limited to appids lists those accounts' jobs only: newest first across them.
+        const perAppid = await Promise.all([...allowed].map((appid) => listJobs(service.storage.db, { ...query, appid })));
+        jobs = perAppid.flat().sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0)).slice(0, query.limit ?? 50);
+      } else {
+        jobs = await listJobs(service.storage.db, query);
+      }
+      return c.json({ jobs: jobs.filter((job) => appidsOf(job).every((appid) => maySee(c, appid))).map((job) => jobView(job)) }, 200);
     },
   );
 
@@ -151,9 +168,24 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
       responses: { 202: accepted, ...errorResponses(401, 403, 404, 409, 503) },
     }),
     async (c) => {
-      const job = await requeueJob(service.storage, c.req.valid('param').id);
+      const { id } = c.req.valid('param');
+      const existing = await getJob(service.storage.db, id);
+      if (existing) requireAppids(c, appidsOf(existing));
+      const job = await requeueJob(service.storage, id);
       return accept(c, { job, warnings: [] });
     },
   );
+  /** The old account of a migration request, as the job would resolve it (for the appid check). */
+  function oldAppidOf(fromAppid: string, toAppid: string): string {
+    const to = service.accounts.get(toAppid);
+    const sides = to ? resolveMigration(service.config.accounts, to, fromAppid) : null;
+    return sides?.ok ? sides.oldAppid : fromAppid;
+  }
   return app;
+}
+
+/** Every account a job acts on: its own, and for a conversion the old account too. */
+function appidsOf(job: Job): string[] {
+  const old = job.params.oldAppid;
+  return typeof old === 'string' ? [job.appid, old] : [job.appid];
 }

@@ -5,7 +5,7 @@ import { reportLogin } from '../commands/reportLogin.ts';
 import { oauthCallback } from '../commands/oauthCallback.ts';
 import { AppidParam, LoginAnswerSchema, errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
-import type { createAuth } from './auth.ts';
+import { grantOf, requireAppids, type createAuth } from './auth.ts';
 
 const MiniProgramLoginBody = z
   .object({
@@ -43,14 +43,14 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
       middleware: [requireScope('write')] as const,
       security: [{ bearer: [] }],
       request: { params: AppidParam, body: { content: { 'application/json': { schema: MiniProgramLoginBody } }, required: true } },
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema } } }, ...errorResponses(400, 401, 403, 404, 429, 502, 503) },
+      responses: { 200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema } } }, ...errorResponses(400, 401, 403, 404, 409, 429, 502, 503) },
     }),
     async (c) => {
       const { appid } = c.req.valid('param');
       const body = c.req.valid('json');
       const answer = await miniProgramLogin(
         { ledger: service.ledger, client: clientFor(appid, ['mp']), vault: service.vault, watermarkMaxAgeSeconds: service.config.wechat.watermarkMaxAgeSeconds },
-        { appid, ...body },
+        { appid, ...body, requester: grantOf(c).id },
       );
       return c.json(answer, 200);
     },
@@ -74,6 +74,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
     }),
     async (c) => {
       const body = c.req.valid('json');
+      requireAppids(c, [body.appid]);
       if (!service.accounts.has(body.appid)) throw new HttpError(404, 'unknown_appid', `${body.appid} is not a configured account`);
       return c.json(await reportLogin(service.ledger, body, c.req.valid('header')['idempotency-key']), 200);
     },
@@ -87,12 +88,13 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
       middleware: [requireScope('write')] as const,
       security: [{ bearer: [] }],
       request: { params: AppidParam, query: z.object({ code: z.string().min(1).max(256), state: z.string().max(256).optional() }) },
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema } } }, ...errorResponses(400, 401, 403, 404, 429, 502, 503) },
+      responses: { 200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema } } }, ...errorResponses(400, 401, 403, 404, 409, 429, 502, 503) },
     }),
     async (c) => {
       const { appid } = c.req.valid('param');
-      const { code } = c.req.valid('query');
-      return c.json(await oauthCallback({ ledger: service.ledger, client: clientFor(appid, ['web', 'oa']) }, { appid, code }), 200);
+      const { code, state } = c.req.valid('query');
+      const client = clientFor(appid, ['web', 'oa']);
+      return c.json(await oauthCallback({ ledger: service.ledger, client }, { appid, code, state, requester: grantOf(c).id }), 200);
     },
   );
   return app;

@@ -3,7 +3,7 @@ import type { Service } from '../createService.ts';
 import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
-import type { createAuth } from './auth.ts';
+import { requireUnlimitedKey, type createAuth } from './auth.ts';
 
 const NAMES = ['identity-links', 'follow-state'] as const;
 
@@ -40,6 +40,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
       },
     }),
     async (c) => {
+      requireUnlimitedKey(c, 'a rebuild (it folds every account)');
       const name = c.req.valid('param').name;
       if (!(NAMES as readonly string[]).includes(name)) throw new HttpError(404, 'unknown_projection', `no projection named ${name} (${NAMES.join(', ')})`);
       const started = await service.projections.rebuild(name as (typeof NAMES)[number], { wait: false });
@@ -63,6 +64,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
       },
     }),
     async (c) => {
+      requireUnlimitedKey(c, 'verification (it reads every account)');
       const ledger = await service.ledger.verify();
       const projections = await verifyProjections(service.ledger, service.projectionContext);
       const ok = ledger.ok && projections.every((p) => p.ok);

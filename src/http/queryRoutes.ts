@@ -8,7 +8,7 @@ import { listFollowers, MAX_FOLLOWERS_LIMIT } from '../../projections/query/list
 import { getAccountStats } from '../../projections/query/getAccountStats.ts';
 import { AppidParam, FollowStatusSchema, UnionidSchema, UserSchema, errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
-import type { createAuth } from './auth.ts';
+import { maySee, requireAppids, type createAuth } from './auth.ts';
 
 /**
  * `minPosition` gives read-your-writes: an application that just appended (e.g. POST /v1/logins
@@ -23,7 +23,12 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
   const db = service.storage.db;
   const ctx = service.projectionContext;
   const consistent = async (minPosition: number | undefined) => {
-    if (minPosition !== undefined) await service.projections.waitFor(minPosition, 2000);
+    if (minPosition === undefined) return;
+    // Positions are gapless and commit-ordered: one above the head was never written, and
+    // waiting for it would only hold the request for the full 2 s.
+    const head = await service.ledger.head();
+    if (minPosition > head) throw new HttpError(400, 'min_position_ahead', `minPosition ${minPosition} is beyond the ledger head (${head})`);
+    await service.projections.waitFor(minPosition, 2000);
   };
 
   app.openapi(
@@ -37,7 +42,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
         params: AppidParam.extend({ openid: z.string().min(1).max(128).openapi({ param: { name: 'openid', in: 'path' } }) }),
         query: Consistency.extend({ asOf: z.string().datetime({ offset: true }).optional().openapi({ description: 'ISO time: the user as the ledger knew it then' }) }),
       },
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } }, ...errorResponses(400, 401, 403, 404, 503) },
+      responses: { 200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } }, ...errorResponses(400, 401, 403, 404, 422, 503) },
     }),
     async (c) => {
       const { appid, openid } = c.req.valid('param');
@@ -45,7 +50,9 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
       await consistent(minPosition);
       const user = asOf ? await getUserAsOf(service.ledger, appid, openid, new Date(asOf), ctx) : await getUser(db, appid, openid);
       if (!user) throw new HttpError(404, 'user_not_found', `${appid}/${openid} was never seen${asOf ? ` by ${asOf}` : ''}`);
-      return c.json(user, 200);
+      // A key limited to some appids sees the person's accounts in those apps only.
+      const visible = <T extends { appid: string }>(ref: T | null) => (ref && maySee(c, ref.appid) ? ref : null);
+      return c.json({ ...user, linked: user.linked.filter((a) => maySee(c, a.appid)), convertedTo: visible(user.convertedTo), convertedFrom: visible(user.convertedFrom) }, 200);
     },
   );
 
@@ -63,8 +70,10 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
       const { unionid } = c.req.valid('param');
       await consistent(c.req.valid('query').minPosition);
       const view = await getUnionid(db, unionid);
-      if (!view) throw new HttpError(404, 'unionid_not_found', `unionid ${unionid} was never seen`);
-      return c.json(view, 200);
+      // A key limited to some appids sees those apps' accounts; a unionid none of them has is unknown to it.
+      const accounts = view?.accounts.filter((a) => maySee(c, a.appid)) ?? [];
+      if (!view || accounts.length === 0) throw new HttpError(404, 'unionid_not_found', `unionid ${unionid} was never seen`);
+      return c.json({ ...view, accounts }, 200);
     },
   );
 
@@ -87,6 +96,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     }),
     async (c) => {
       const query = c.req.valid('query');
+      requireAppids(c, [query.appid, query.viaAppid]);
       await consistent(query.minPosition);
       if (query.unionid) return c.json(await getFollowStatus(db, { appid: query.appid, unionid: query.unionid }), 200);
       if (query.viaAppid && query.viaOpenid) {

@@ -11,7 +11,7 @@ import type { Metrics } from '../observability/metrics.ts';
 export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
-    const requestId = c.req.header('x-request-id') ?? randomUUID();
+    const requestId = acceptedRequestId(c.req.header('x-request-id')) ?? randomUUID();
     c.header('x-request-id', requestId);
     await next();
     const route = routePath(c, -1) || 'unmatched';
@@ -25,7 +25,21 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
 }
 
 const APPID_IN_PATH = /\/(?:wechat|miniprogram|oauth|accounts)\/([^/]+)/;
+const LOGGABLE_APPID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The path's appid, if it looks like one: whatever else a client put there stays out of the log. */
 function appidIn(path: string): string | undefined {
-  return APPID_IN_PATH.exec(path)?.[1];
+  const appid = APPID_IN_PATH.exec(path)?.[1];
+  return appid !== undefined && LOGGABLE_APPID.test(appid) ? appid : undefined;
+}
+
+/**
+ * A caller's request id is logged and echoed back, so it must not be able to forge log lines,
+ * smuggle markup into a dashboard or bloat every line: up to 128 characters of a UUID's, a
+ * trace id's or base64's alphabet. Anything else is replaced by a fresh id.
+ */
+const REQUEST_ID = /^[A-Za-z0-9._:/+=-]{1,128}$/;
+
+export function acceptedRequestId(presented: string | undefined): string | undefined {
+  return presented !== undefined && REQUEST_ID.test(presented) ? presented : undefined;
 }

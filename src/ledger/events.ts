@@ -79,6 +79,8 @@ export const EventMeta = z.object({
   correlationId: text().optional(),
   causationId: text().optional(),
   idempotencyKey: text().min(1).max(512),
+  /** sha256 of the whole request that spent a one-time WeChat code: a replay must match it. */
+  requestDigest: z.string().regex(/^[0-9a-f]{64}$/).optional(),
 });
 export type EventMeta = z.infer<typeof EventMeta>;
 

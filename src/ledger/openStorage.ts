@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Database, Db } from './database.ts';
 import { lockDataDir, type DataDirLock } from './lockDataDir.ts';
 import { initPgliteDir } from './initPgliteDir.ts';
+import { watchStalledConnections } from './watchStalledConnections.ts';
 
 // int8 (positions, counts) as JS numbers: positions stay far below 2^53.
 pg.types.setTypeParser(20, (value) => Number(value));
@@ -44,7 +45,36 @@ export type LockHandle = {
   readonly held: boolean;
 };
 
-export type OpenOptions = { databaseUrl: string | null; dataDir?: string; poolSize?: number };
+/**
+ * How long PostgreSQL may keep a caller waiting (milliseconds; 0 = no limit). Defaults suit a
+ * webhook that must answer WeChat within 5 s: a push meets 503 within about 2 s when the
+ * database cannot be reached, is frozen, or holds a lock too long.
+ */
+export type PostgresTimeouts = {
+  /** Getting a pooled connection, including opening a new one (pg's connectionTimeoutMillis). */
+  connectTimeoutMs: number;
+  /**
+   * A connection checked out this long has the server probed (`select 1`, answered within this
+   * too); if the probe fails and the connection is still out, every connection is dropped.
+   */
+  stallTimeoutMs: number;
+  /** `statement_timeout`: a runaway statement on a running server. */
+  statementTimeoutMs: number;
+  /** `lock_timeout`: a lock (the ledger's append lock, a row) held by a session that does not move. */
+  lockTimeoutMs: number;
+  /** `idle_in_transaction_session_timeout`: a client that stopped mid-transaction gives its locks back. */
+  idleInTransactionTimeoutMs: number;
+};
+
+export const DEFAULT_POSTGRES_TIMEOUTS: PostgresTimeouts = {
+  connectTimeoutMs: 2000,
+  stallTimeoutMs: 1000,
+  statementTimeoutMs: 60_000,
+  lockTimeoutMs: 5000,
+  idleInTransactionTimeoutMs: 30_000,
+};
+
+export type OpenOptions = { databaseUrl: string | null; dataDir?: string; poolSize?: number; postgres?: Partial<PostgresTimeouts> };
 
 /** A stable 32-bit key for advisory locks from a name. */
 export function lockKey(name: string): number {
@@ -57,17 +87,20 @@ export function lockKey(name: string): number {
 }
 
 export async function openStorage(options: OpenOptions): Promise<Storage> {
-  return options.databaseUrl ? openPostgres(options.databaseUrl, options.poolSize ?? 10) : openPglite(options.dataDir ?? './data');
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.poolSize ?? 10, { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.postgres })
+    : openPglite(options.dataDir ?? './data');
 }
 
-async function openPostgres(connectionString: string, poolSize: number): Promise<Storage> {
-  // Timeouts and keep-alive: a database that stops answering (a partition that drops packets)
-  // must turn into errors — 503 for the webhook, not-ready for /readyz — not into hung requests.
+async function openPostgres(connectionString: string, poolSize: number, timeouts: PostgresTimeouts): Promise<Storage> {
+  // Timeouts and keep-alive: a database that stops answering (a partition that drops packets, a
+  // frozen server) must turn into errors — 503 for the webhook, not-ready for /readyz — not into
+  // hung requests.
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
     application_name: 'identity-ledger',
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: timeouts.connectTimeoutMs,
     keepAlive: true,
     keepAliveInitialDelayMillis: 10_000,
   });
@@ -82,9 +115,47 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
     // jit_above_cost (a freshly built projection table before ANALYZE, say) spent ~235 ms
     // compiling a 0.5 ms lookup (EXPLAIN ANALYZE in bench/README.md). A SET, queued ahead of the
     // client's first statement, rather than a startup option: PgBouncer refuses unknown ones.
-    client.query('set jit = off').catch(() => {});
+    // The timeouts the same way (PgBouncer refuses them as startup options too).
+    client
+      .query(
+        `set jit = off; set statement_timeout = ${Math.floor(timeouts.statementTimeoutMs)}; set lock_timeout = ${Math.floor(timeouts.lockTimeoutMs)}; ` +
+          `set idle_in_transaction_session_timeout = ${Math.floor(timeouts.idleInTransactionTimeoutMs)}`,
+      )
+      .catch(() => {});
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  // The stall probe's own connection, opened up front: `select 1` on it asks the server without
+  // forking a backend (cheap, and still answered when only the postmaster hangs).
+  let prober: pg.Client | null = null;
+  const openProber = async () => {
+    const client = new pg.Client({ connectionString, application_name: 'identity-ledger-probe', connectionTimeoutMillis: timeouts.connectTimeoutMs, query_timeout: timeouts.stallTimeoutMs });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (error) {
+      // Not end(): on a frozen server it would wait for an answer that never comes.
+      client.connection.stream.destroy();
+      throw error;
+    }
+    return client;
+  };
+  const probe = async () => {
+    prober ??= await openProber();
+    try {
+      await prober.query('select 1');
+    } catch (error) {
+      prober.connection.stream.destroy();
+      prober = null;
+      throw error;
+    }
+  };
+  const stallWatch = timeouts.stallTimeoutMs > 0 ? watchStalledConnections(pool, { stallMs: timeouts.stallTimeoutMs, probe }) : null;
+  if (stallWatch) prober = await openProber().catch(() => null);
+  // While the server does not answer its probe, work fails at once rather than queueing on it.
+  const guarded = {
+    connect: () => (stallWatch?.unresponsive ? Promise.reject(unresponsiveError()) : pool.connect()),
+    end: () => pool.end(),
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
   const local = new EventEmitter();
   local.setMaxListeners(0);
   const dedicated = new Set<pg.Client>();
@@ -169,10 +240,17 @@ async function openPostgres(connectionString: string, poolSize: number): Promise
       await sql`select 1`.execute(db);
     },
     async close() {
+      stallWatch?.stop();
+      await prober?.end().catch(() => {});
       await Promise.all([...dedicated].map(drop));
       await db.destroy();
     },
   };
+}
+
+/** SQLSTATE 08006 (connection failure): callers treat it as "the database is unavailable". */
+function unresponsiveError(): Error {
+  return Object.assign(new Error('the database does not answer (connection probe failed); retry later'), { code: '08006' });
 }
 
 async function openPglite(dataDir: string): Promise<Storage> {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, MP, startE2E, type E2E } from '../support/e2eHarness.ts';
 import { TSX } from '../support/tsx.ts';
 import { until } from '../support/until.ts';
-import { eraseCommand } from '../../src/erasure/eraseCommand.ts';
+import { main } from '../../src/cli.ts';
 
 /**
  * `identity-ledger erase` from another process, against the service's database — and killed
@@ -61,14 +61,15 @@ describe('identity-ledger erase (a process of its own)', () => {
     expect((await e2e.api(`/v1/erasures/${erasure.id}`)).status).toBe(200);
   });
 
-  it('refuses an incomplete or misspelt request before it opens anything', async () => {
+  it('refuses an incomplete or misspelt request before it opens anything (exit 64)', async () => {
     const errors: string[] = [];
     const original = console.error;
     console.error = (...args: unknown[]) => void errors.push(args.join(' '));
     try {
-      expect(await eraseCommand(['--appid', MP.appid], e2e.server.service.config)).toBe(1);
+      expect(await main(['erase', '--appid', MP.appid, '--config', configPath])).toBe(64);
       expect(errors.join('\n')).toMatch(/--appid and --openid, or --unionid/);
-      await expect(eraseCommand(['--appid', MP.appid, '--openId', 'x'], e2e.server.service.config)).rejects.toThrow(/openId/);
+      expect(await main(['erase', '--appid', MP.appid, '--openId', 'x', '--config', configPath])).toBe(64);
+      expect(errors.join('\n')).toMatch(/openId.*did you mean --openid/s);
     } finally {
       console.error = original;
     }

@@ -42,4 +42,21 @@ describe('request log', () => {
       expect(everything).not.toContain(secret);
     }
   });
+  it('keeps a well-formed x-request-id, and replaces an overlong or odd one (never logged or echoed as sent)', async () => {
+    const kept = await fetch(`${e2e.url}/healthz`, { headers: { 'x-request-id': 'trace-4bf92f3577b34da6a3ce929d0e0e4736' } });
+    expect(kept.headers.get('x-request-id')).toBe('trace-4bf92f3577b34da6a3ce929d0e0e4736');
+    const hostile = ['x'.repeat(5000), '"}{"level":60,"msg":"forged', '<script>alert(1)</script>', 'a b', ''];
+    for (const id of hostile) {
+      const response = await e2e.api('/v1/events?limit=1', { headers: { 'x-request-id': id } });
+      const echoed = response.headers.get('x-request-id')!;
+      expect(echoed).not.toBe(id);
+      expect(echoed).toMatch(/^[0-9a-f-]{36}$/);
+      const logged = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request' && entry.requestId === echoed);
+      expect(logged).toHaveLength(1);
+    }
+    const everything = lines.join('\n');
+    expect(everything).not.toContain('x'.repeat(200));
+    expect(everything).not.toContain('<script>');
+    expect(everything).not.toContain('forged');
+  });
 });

@@ -45,10 +45,10 @@ describe('a new codeVersion of a projection (PostgreSQL)', () => {
       expect(rows).toEqual([
         { name: 'follow-state', version: 1, code_version: 1, status: 'retired' },
         { name: 'follow-state', version: 2, code_version: 2, status: 'active' },
-        { name: 'identity-links', version: 1, code_version: 1, status: 'active' },
+        { name: 'identity-links', version: 1, code_version: identityLinks.codeVersion, status: 'active' },
       ]);
       expect(runner.status().map((s) => [s.name, s.version, s.codeVersion, s.checkpoint])).toEqual([
-        ['identity-links', 1, 1, head],
+        ['identity-links', 1, identityLinks.codeVersion, head],
         ['follow-state', 2, 2, head],
       ]);
       expect(await getUser(h.storage.db, OA, 'code-oa-10')).toEqual(before);

@@ -3,7 +3,7 @@ import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { at, eventBuilder, MP, NEW_OA, OA, WEB } from './eventBuilder.ts';
 
 export type IdentitySpec = {
-  kind: 'follow' | 'login' | 'oauth' | 'resolved' | 'revoked' | 'converted';
+  kind: 'follow' | 'login' | 'oauth' | 'resolved' | 'reported' | 'revoked' | 'converted';
   person: number;
   /** Whether the event carries the person's unionid (only some logins do). */
   withUnionid: boolean;
@@ -15,7 +15,7 @@ export type IdentitySpec = {
 
 export const identitySpec = (options: { conflicts: boolean }): fc.Arbitrary<IdentitySpec> =>
   fc.record({
-    kind: fc.constantFrom('follow', 'login', 'oauth', 'resolved', 'revoked', 'converted'),
+    kind: fc.constantFrom('follow', 'login', 'oauth', 'resolved', 'reported', 'revoked', 'converted'),
     person: fc.integer({ min: 1, max: 3 }),
     withUnionid: fc.boolean(),
     foreign: options.conflicts ? fc.boolean() : fc.constant(false),
@@ -36,6 +36,8 @@ export function identityEvents(specs: readonly IdentitySpec[]): LedgerEvent[] {
       case 'login': return event('login.recorded', { ...on(MP), ...maybe }, options);
       case 'oauth': return event('oauth.authorized', { ...on(WEB), scope: 'snsapi_base', ...maybe }, options);
       case 'resolved': return event('unionid.resolved', { ...on(OA), unionid, via: 'user_info' }, options);
+      // A login an app reported itself (POST /v1/logins): a claim ranked below WeChat's answers.
+      case 'reported': return event('unionid.resolved', { ...on(MP), unionid, via: 'report' }, { ...options, source: 'api' });
       case 'revoked': return event('authorization.revoked', on(MP), options);
       case 'converted': {
         const { appid: fromAppid, openid: fromOpenid } = on(OA);

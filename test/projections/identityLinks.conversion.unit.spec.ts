@@ -21,7 +21,7 @@ describe('identity of a converted follower', () => {
     expect(changed).toEqual([oldKey, newKey]);
     expect(rows.get(oldKey)).toMatchObject({ convertedTo: { appid: NEW_OA, openid: 'new1' }, convertedFrom: null, unionid: 'u1' });
     expect(rows.get(newKey)).toEqual({
-      appid: NEW_OA, openid: 'new1', kind: 'oa', unionid: 'u1', unionidConflict: [],
+      appid: NEW_OA, openid: 'new1', kind: 'oa', unionid: 'u1', unionidReported: false, unionidConflict: [],
       convertedTo: null, convertedFrom: { appid: OA, openid: 'old1' },
       firstSeenAt: at(50), lastSeenAt: at(50), lastPosition: 4,
     });

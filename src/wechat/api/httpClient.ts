@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { WechatErrcode, errorFromErrcode, upstreamFailure, type WechatApiError } from './errcodes.ts';
+import { WechatApiError, WechatErrcode, errorFromErrcode, upstreamFailure } from './errcodes.ts';
 import { createQuotaCircuit } from './quotaCircuit.ts';
 import { createRateLimiter, type RateLimiter } from './rateLimiter.ts';
 
@@ -14,6 +14,8 @@ export type HttpTuning = {
   maxBackoffMs: number;
   /** How long a 45009 keeps an API's circuit open. */
   quotaCooldownMs: number;
+  /** How long an `interactive` call may queue behind the client-side rate limit before 429. */
+  interactiveQueueWaitMs: number;
 };
 
 export const defaultHttpTuning: HttpTuning = {
@@ -22,6 +24,7 @@ export const defaultHttpTuning: HttpTuning = {
   backoffMs: 200,
   maxBackoffMs: 5_000,
   quotaCooldownMs: 5 * 60_000,
+  interactiveQueueWaitMs: 2000,
 };
 
 export type WechatRequest = {
@@ -32,6 +35,12 @@ export type WechatRequest = {
   path: string;
   query?: Record<string, string | undefined>;
   body?: unknown;
+  /**
+   * A person waits on this call (a mini program login, an OAuth redirect): it queues behind the
+   * rate limit for `interactiveQueueWaitMs` at most, then fails 429 wechat_rate_limited — so a
+   * flood of bogus login codes cannot delay real logins for minutes. Jobs' calls wait their turn.
+   */
+  interactive?: boolean;
 };
 
 export type WechatHttp = {
@@ -113,7 +122,16 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
         if (wait > 0) {
           throw errorFromErrcode(WechatErrcode.API_DAILY_QUOTA, `quota circuit open for ${Math.ceil(wait / 1000)} s more`, request.api, appid);
         }
-        await limiter.acquire(`${appid} ${request.api}`);
+        const maxWaitMs = request.interactive ? tuning.interactiveQueueWaitMs : undefined;
+        if (!(await limiter.acquire(`${appid} ${request.api}`, maxWaitMs))) {
+          throw new WechatApiError({
+            kind: 'rate_limited',
+            errcode: null,
+            errmsg: `more calls are waiting than the client-side limit lets through within ${tuning.interactiveQueueWaitMs} ms; retry shortly`,
+            api: request.api,
+            appid,
+          });
+        }
         const result = await attempt(request);
         if (result.ok) return result.json;
         if (result.error.errcode === WechatErrcode.API_DAILY_QUOTA) circuit.open(request.api);

@@ -28,6 +28,7 @@ export function createMiniProgramApi(account: Pick<Account, 'appid' | 'secret'>,
         method: 'GET',
         path: 'sns/jscode2session',
         query: { appid: account.appid, secret: account.secret, js_code: code, grant_type: 'authorization_code' },
+        interactive: true,
       });
       const session = parseAnswer(Session, answer, api, account.appid);
       return { openid: session.openid, sessionKey: session.session_key, unionid: session.unionid ?? null };

@@ -55,6 +55,7 @@ export function createOauthApi(account: Pick<Account, 'appid' | 'secret'>, http:
         method: 'GET',
         path: 'sns/oauth2/access_token',
         query: { appid, secret: account.secret, code, grant_type: 'authorization_code' },
+        interactive: true,
       });
       const auth = parseAnswer(Authorization, answer, api, appid);
       return {
@@ -68,7 +69,7 @@ export function createOauthApi(account: Pick<Account, 'appid' | 'secret'>, http:
     },
     async snsUserInfo(accessToken, openid) {
       const api = 'sns/userinfo';
-      const answer = await http.call({ api, method: 'GET', path: 'sns/userinfo', query: { access_token: accessToken, openid, lang: 'zh_CN' } });
+      const answer = await http.call({ api, method: 'GET', path: 'sns/userinfo', query: { access_token: accessToken, openid, lang: 'zh_CN' }, interactive: true });
       const info = parseAnswer(Info, answer, api, appid);
       return { openid: info.openid, unionid: info.unionid ?? null, nickname: info.nickname ?? null, headimgurl: info.headimgurl ?? null };
     },

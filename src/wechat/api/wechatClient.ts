@@ -19,7 +19,7 @@ export type WechatClient = {
 
 export type WechatClientOptions = {
   account: Pick<Account, 'appid' | 'secret'>;
-  settings: Pick<WechatSettings, 'apiBase' | 'tokenEndpoint' | 'callsPerSecond'>;
+  settings: Pick<WechatSettings, 'apiBase' | 'tokenEndpoint' | 'callsPerSecond'> & Partial<Pick<WechatSettings, 'maxQueueWaitMs'>>;
   tokenStore: TokenStore;
   onCall?: (info: CallInfo) => void;
   tuning?: Partial<HttpTuning> & { refreshMarginSeconds?: number };
@@ -34,7 +34,7 @@ export function createWechatClient(options: WechatClientOptions): WechatClient {
     appid: account.appid,
     apiBase: settings.apiBase,
     callsPerSecond: settings.callsPerSecond,
-    tuning: options.tuning,
+    tuning: settings.maxQueueWaitMs === undefined ? options.tuning : { interactiveQueueWaitMs: settings.maxQueueWaitMs, ...options.tuning },
     onCall: options.onCall,
     limiter: options.limiter,
     fetch: options.fetch,

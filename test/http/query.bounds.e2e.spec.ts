@@ -1,0 +1,55 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { AS_OF_MAX_READS } from '../../projections/query/getUserAsOf.ts';
+import type { NewEvent } from '../../src/ledger/events.ts';
+import { startE2E, MP, OA, type E2E } from '../support/e2eHarness.ts';
+
+const json = (response: Response): Promise<any> => response.json();
+
+describe('bounded work of queries', () => {
+  let e2e: E2E;
+  beforeAll(async () => {
+    e2e = await startE2E();
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await e2e?.close();
+  });
+
+  it('?asOf over a web of conflicting claims is refused with 422 as_of_too_broad, within a bounded number of reads', async () => {
+    // One openid that 150 reports tied to 150 unionids, each of them also claimed by another openid.
+    const events: NewEvent[] = [];
+    for (let i = 0; i < 150; i++) {
+      events.push({ type: 'unionid.resolved', data: { appid: MP.appid, openid: 'o-web-of-claims', unionid: `u-claim-${i}`, via: 'report' }, meta: { source: 'api', idempotencyKey: `claims:a:${i}` } });
+      events.push({ type: 'unionid.resolved', data: { appid: OA.appid, openid: `o-claimed-${i}`, unionid: `u-claim-${i}`, via: 'user_info' }, meta: { source: 'api', idempotencyKey: `claims:b:${i}` } });
+    }
+    await e2e.server.service.ledger.append(events);
+    const ledger = e2e.server.service.ledger;
+    const read = ledger.read;
+    let reads = 0;
+    vi.spyOn(ledger, 'read').mockImplementation((filter) => {
+      reads++;
+      return read(filter);
+    });
+    const response = await e2e.api(`/v1/accounts/${MP.appid}/users/o-web-of-claims?asOf=${encodeURIComponent(new Date().toISOString())}`);
+    expect(response.status).toBe(422);
+    expect((await json(response)).error.code).toBe('as_of_too_broad');
+    expect(reads).toBeLessThanOrEqual(AS_OF_MAX_READS);
+    vi.restoreAllMocks();
+
+    // An ordinary user's history is still answered.
+    await ledger.append([{ type: 'follow.subscribed', data: { appid: OA.appid, openid: 'o-asof-plain' }, meta: { source: 'webhook', idempotencyKey: 'asof-plain' } }]);
+    const plain = await e2e.api(`/v1/accounts/${OA.appid}/users/o-asof-plain?asOf=${encodeURIComponent(new Date(Date.now() + 1000).toISOString())}`);
+    expect(plain.status).toBe(200);
+    expect((await json(plain)).follow.subscribed).toBe(true);
+  });
+
+  it('minPosition beyond the ledger head is 400 min_position_ahead at once, not a 2 s wait', async () => {
+    const head = await e2e.server.service.ledger.head();
+    for (const path of [`/v1/unionids/u-any?minPosition=${head + 1000}`, `/v1/accounts/${OA.appid}/users/o-any?minPosition=${head + 1}`, `/v1/follow-status?appid=${OA.appid}&unionid=u&minPosition=${head + 5}`]) {
+      const response = await e2e.api(path);
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.code).toBe('min_position_ahead');
+    }
+    expect((await e2e.api(`/v1/unionids/u-claim-1?minPosition=${head}`)).status).toBe(200);
+  });
+});
