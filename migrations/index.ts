@@ -3,6 +3,7 @@ import * as m0001 from './0001_ledger.ts';
 import * as m0002 from './0002_wechat_state.ts';
 import * as m0003 from './0003_projections.ts';
 import * as m0004 from './0004_jobs.ts';
+import * as m0006 from './0006_callback_nonces.ts';
 
 /** Numbered schema migrations, applied in name order by kysely's Migrator. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +11,5 @@ export const migrations: Record<string, Migration> = {
   '0002_wechat_state': m0002,
   '0003_projections': m0003,
   '0004_jobs': m0004,
+  '0006_callback_nonces': m0006,
 };
