@@ -68,6 +68,26 @@ export const WechatSettings = z.object({
 }).strict();
 export type WechatSettings = z.infer<typeof WechatSettings>;
 
+/**
+ * The HTTP server's limits. Node's defaults hold a connection that trickles its headers or body
+ * for 300 s (plus a 30 s check interval), so a few hundred slow clients tie up the service;
+ * WeChat itself gives up on a push after 5 s, and every client here sends small requests.
+ * The request timeout bounds receiving a request, not streaming its answer (/v1/events NDJSON).
+ */
+export const HttpSettings = z
+  .object({
+    headersTimeoutSeconds: z.number().positive().default(10),
+    requestTimeoutSeconds: z.number().positive().default(15),
+    keepAliveTimeoutSeconds: z.number().positive().default(5),
+    maxConnections: z.number().int().positive().default(1024),
+  })
+  .strict()
+  .refine((http) => http.headersTimeoutSeconds <= http.requestTimeoutSeconds, {
+    path: ['headersTimeoutSeconds'],
+    message: 'must not exceed requestTimeoutSeconds',
+  });
+export type HttpSettings = z.infer<typeof HttpSettings>;
+
 export const ConfigFile = z
   .object({
     accounts: z.array(Account).min(1),
@@ -76,6 +96,7 @@ export const ConfigFile = z
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    http: HttpSettings.default(HttpSettings.parse({})),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()

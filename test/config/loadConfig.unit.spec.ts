@@ -80,6 +80,12 @@ describe('configuration (DESIGN §5)', () => {
     expect(refused({ accounts: [account], wechat: { timestampToleranceSeconds: 0 } })).toMatch(/wechat\.timestampToleranceSeconds/);
   });
 
+  it('has HTTP server limits with defaults, and refuses a headers timeout longer than the request timeout', () => {
+    expect(loadConfig({ env: {} }).http).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 15, keepAliveTimeoutSeconds: 5, maxConnections: 1024 });
+    expect(refused({ accounts: [account], http: { headersTimeoutSeconds: 20, requestTimeoutSeconds: 15 } })).toMatch(/http\.headersTimeoutSeconds/);
+    expect(refused({ accounts: [account], http: { maxConnections: 0 } })).toMatch(/http\.maxConnections/);
+  });
+
   it('refuses a misspelt key instead of silently dropping the setting', () => {
     expect(refused({ accounts: [{ ...account, encodingAesKey: account.encodingAESKey }] })).toMatch(/encodingAesKey/);
     expect(refused({ accounts: [account], apikeys: [] })).toMatch(/apikeys/);
