@@ -56,11 +56,17 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
       const digest = contentDigest(claim.content);
       let same: boolean | undefined;
       try {
+        // Committed without waiting for the WAL flush (synchronous_commit off for this statement's
+        // own transaction): a push that appends is answered only after the ledger's commit, whose
+        // flush covers this earlier WAL too; otherwise a crash can forget the last fraction of a
+        // second of URLs. Waiting here cost every push an fsync: 300 claims in a row made ~280
+        // WAL syncs with it, 2–4 without (pg_stat_wal.wal_sync).
         const { rows } = await sql<{ same: boolean }>`
           insert into callback_nonces as n (key, content_digest, expires_at)
-          values (${nonceKey(claim)}, ${digest}, ${nonceExpiry(claim.timestamp, options.toleranceSeconds, nowMs)})
+          select ${nonceKey(claim)}::bytea, ${digest}::bytea, ${nonceExpiry(claim.timestamp, options.toleranceSeconds, nowMs)}::timestamptz
+          from (select set_config('synchronous_commit', 'off', true)) as async_commit
           on conflict (key) do update set expires_at = n.expires_at
-          returning n.content_digest = ${digest} as same`.execute(db);
+          returning n.content_digest = ${digest}::bytea as same`.execute(db);
         same = rows[0]?.same;
       } catch (error) {
         // Unknown whether the URL was seen: not `success`, so WeChat retries (503).
