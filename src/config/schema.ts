@@ -3,7 +3,11 @@ import { z } from 'zod';
 export const AccountKind = z.enum(['oa', 'mp', 'web']);
 export type AccountKind = z.infer<typeof AccountKind>;
 
-/** What WeChat sends, as chosen in the console: clear body, clear body and `Encrypt`, or only `Encrypt`. */
+/**
+ * What WeChat sends, as chosen in the console (消息加解密说明,
+ * developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html): 明文模式 a clear
+ * body; 兼容模式 "同时包括明文和密文" — the clear fields and `Encrypt`; 安全模式 only `Encrypt`.
+ */
 export const MessageMode = z.enum(['plain', 'compatible', 'safe']);
 export type MessageMode = z.infer<typeof MessageMode>;
 
