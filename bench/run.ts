@@ -9,6 +9,7 @@ const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark>
   rebuild: { about: 'rebuild both projections from position 0 over 1M generated events (kept in database proj_bench for reruns)', load: () => import('./rebuild.ts') },
   convert: { about: 'openid conversion of 1M openids, killed midway and resumed: calls/s vs configured, exactly-once events', load: () => import('./convert.ts') },
   query: { about: 'user/unionid/follow-status queries over 100k people: max sustained open-loop rate vs a prepared primary-key SELECT, p99 at half of it', load: () => import('./query.ts') },
+  parse: { about: 'XML/JSON push parsing of 1 MiB hostile bodies (unterminated CDATA, open tags, deep JSON …): ms each', load: () => import('./parse.ts') },
   lag: { about: 'event → NATS publish lag (recordedAt → JetStream consumer) under the ingest load: p50/p99 per event', load: () => import('./lag.ts') },
 };
 

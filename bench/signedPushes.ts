@@ -25,9 +25,12 @@ export function signedPushes(count: number, mode: PushMode): WirePush[] {
   const crypto = defaultPushCrypto(account);
   const ids = createIdentities(BENCH_OA.appid, BENCH_OA.seed);
   const openids = ids.openidsOf(Array.from({ length: count }, (_, person) => person));
-  const start = Math.floor(Date.now() / 1000) - count;
-  const timestamp = String(Math.floor(Date.now() / 1000));
-  const nonces = randomBytes(4 * count);
+  // The service refuses a CreateTime more than an hour before the request's timestamp, and a
+  // (timestamp, nonce) it has seen with another body: event times spread over the last 50
+  // minutes (in send order), one nonce per push (a random base plus the push's index).
+  const now = Math.floor(Date.now() / 1000);
+  const timestamp = String(now);
+  const nonceBase = 1_000_000_000 + randomBytes(4).readUInt32BE();
   const pushes: WirePush[] = [];
   const subscribed: number[] = [];
   let users = 0;
@@ -37,7 +40,7 @@ export function signedPushes(count: number, mode: PushMode): WirePush[] {
       pushes.push(pushes[i - 1 - (Math.imul(i, 7919) >>> 0) % Math.min(i, 2000)]!);
       continue;
     }
-    const createTime = start + i;
+    const createTime = now - 3000 + Math.floor((i * 3000) / count);
     let event: Parameters<typeof buildPush>[1];
     if ((slot === 3 || slot === 8 || slot === 13) && subscribed.length > 0) {
       const person = subscribed[(Math.imul(i, 104729) >>> 0) % subscribed.length]!;
@@ -47,7 +50,7 @@ export function signedPushes(count: number, mode: PushMode): WirePush[] {
       subscribed.push(person);
       event = { event: 'subscribe', openid: openids[person]!, createTime, ...(person % 3 === 0 ? { eventKey: `qrscene_campaign${person % 7}`, ticket: `ticket${person}` } : {}) };
     }
-    const built = buildPush(account, event, { timestamp, nonce: String(nonces.readUInt32BE(4 * i)), crypto });
+    const built = buildPush(account, event, { timestamp, nonce: String(nonceBase + i), crypto });
     pushes.push({ path: `/wechat/${BENCH_OA.appid}/callback?${new URLSearchParams(built.query)}`, body: built.body, contentType: built.contentType });
   }
   return pushes;

@@ -4,6 +4,7 @@ import * as m0002 from './0002_wechat_state.ts';
 import * as m0003 from './0003_projections.ts';
 import * as m0004 from './0004_jobs.ts';
 import * as m0005 from './0005_private_ledger.ts';
+import * as m0006 from './0006_callback_nonces.ts';
 import * as m0007 from './0007_identity_claim_rank.ts';
 
 /** Numbered schema migrations, applied in name order by kysely's Migrator. Append, never edit. */
@@ -13,5 +14,6 @@ export const migrations: Record<string, Migration> = {
   '0003_projections': m0003,
   '0004_jobs': m0004,
   '0005_private_ledger': m0005,
+  '0006_callback_nonces': m0006,
   '0007_identity_claim_rank': m0007,
 };

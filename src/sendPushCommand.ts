@@ -1,4 +1,4 @@
-import type { Config } from './config/schema.ts';
+import { messageModeOf, type Config } from './config/schema.ts';
 import { closestMatch } from './commandLine/closestMatch.ts';
 import { UsageError, type CommandArgs } from './commandLine/parseCommandArgs.ts';
 import { buildPush, sendPush, type PushMode } from './simulator/pushSender.ts';
@@ -36,7 +36,7 @@ export async function sendPushCommand(args: CommandArgs, config: Config): Promis
       ...(account.encodingAESKey ? { encodingAESKey: account.encodingAESKey } : {}),
       originalId: account.originalId ?? account.appid,
       format: account.pushFormat,
-      mode: (values.mode as PushMode | undefined) ?? (account.encodingAESKey ? 'safe' : 'plain'),
+      mode: (values.mode as PushMode | undefined) ?? messageModeOf(account),
     },
     event === 'subscribe' ? { event, openid, ...(eventKey ? { eventKey } : {}) } : { event, openid },
   );

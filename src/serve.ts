@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { serve as serveHttp } from '@hono/node-server';
-import type { Config } from './config/schema.ts';
+import type { Config, HttpSettings } from './config/schema.ts';
 import { createService, type Service } from './createService.ts';
 import { createApp, type RouteModule } from './http/createApp.ts';
 import type { Logger } from './observability/logger.ts';
@@ -17,8 +17,10 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
   // The demo configuration's API key is public: never reachable from another machine.
   const hostname = config.usingDemoConfig ? '127.0.0.1' : (process.env.HOST ?? '0.0.0.0');
   const server = await new Promise<ReturnType<typeof serveHttp>>((resolve) => {
-    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname }, () => resolve(s));
+    const s = serveHttp({ fetch: app.fetch, port: config.port, hostname, serverOptions: serverOptionsOf(config.http) }, () => resolve(s));
   });
+  // Past this many open sockets Node drops new connections at once instead of queueing them.
+  server.maxConnections = config.http.maxConnections;
   const http = trackInFlight(server as Server);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -32,5 +34,21 @@ export async function startServer(config: Config, options: { extraRoutes?: Route
       await jobs.stop();
       await service.close();
     },
+  };
+}
+
+/**
+ * Node 20 holds a connection that trickles its headers or body for up to 300 s, and looks for
+ * expired ones only every 30 s (`connectionsCheckingInterval`); WeChat gives up on a push after
+ * 5 s. `requestTimeout` bounds receiving a request — Node stops the clock once the request is
+ * complete — so answers streamed for longer (/v1/events NDJSON) are not cut.
+ */
+function serverOptionsOf(http: HttpSettings) {
+  const headersTimeout = http.headersTimeoutSeconds * 1000;
+  return {
+    headersTimeout,
+    requestTimeout: http.requestTimeoutSeconds * 1000,
+    keepAliveTimeout: http.keepAliveTimeoutSeconds * 1000,
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeout / 4)),
   };
 }

@@ -5,19 +5,32 @@ import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 export const AccountKind = z.enum(['oa', 'mp', 'web']);
 export type AccountKind = z.infer<typeof AccountKind>;
 
+/**
+ * What WeChat sends, as chosen in the console (消息加解密说明,
+ * developers.weixin.qq.com/doc/subscription/guide/dev/push/encryption.html): 明文模式 a clear
+ * body; 兼容模式 "同时包括明文和密文" — the clear fields and `Encrypt`; 安全模式 only `Encrypt`.
+ */
+export const MessageMode = z.enum(['plain', 'compatible', 'safe']);
+export type MessageMode = z.infer<typeof MessageMode>;
+
 export const Account = z.object({
   appid: z.string().min(1).max(64),
   kind: AccountKind,
   secret: z.string().min(1),
-  /** The callback token configured in the WeChat console (signature verification). */
-  token: z.string().min(1).optional(),
+  /**
+   * The callback token configured in the WeChat console (signature verification). The console
+   * accepts 3–32 letters or digits ("必须为英文或数字，长度为3-32字符"); anything else can never
+   * match what WeChat signs with, and a shorter one is guessable.
+   */
+  token: z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'must be 3–32 letters or digits (the Token from the WeChat console)').optional(),
   /** 43 characters; present when the account uses compatible or safe (AES) mode. */
   encodingAESKey: z.string().regex(/^[A-Za-z0-9+/]{43}$/, 'must be 43 base64 characters (the EncodingAESKey from the WeChat console)').optional(),
   /**
-   * With an encodingAESKey, plain-mode pushes are refused (403 encryption_required) unless this
-   * is true: in plain mode nothing authenticates a push's body.
+   * The console's 消息加解密方式. `compatible` and `safe` refuse pushes without `Encrypt` (403
+   * encryption_required): in plain mode `signature` does not cover the body. Default: `safe`
+   * with an encodingAESKey, `plain` without (resolved by `messageModeOf`).
    */
-  acceptPlaintext: z.boolean().default(false),
+  messageMode: MessageMode.optional(),
   /** `gh_…`: WeChat's original id; changeopenid reports accept it as `from_appid`. */
   originalId: z.string().optional(),
   /** Mini programs choose XML or JSON pushes in their console. */
@@ -28,8 +41,17 @@ export const Account = z.object({
   migratedFrom: z
     .object({ appid: z.string().min(1), migratedAt: z.string().datetime({ offset: true }).optional() })
     .optional(),
-}).strict();
+}).strict().superRefine((account, ctx) => {
+  if (account.messageMode && account.messageMode !== 'plain' && !account.encodingAESKey) {
+    ctx.addIssue({ code: 'custom', path: ['messageMode'], message: `${account.messageMode} mode needs an encodingAESKey` });
+  }
+});
 export type Account = z.infer<typeof Account>;
+
+/** The account's message mode, with the default: safe when it has an encodingAESKey, else plain. */
+export function messageModeOf(account: Pick<Account, 'messageMode' | 'encodingAESKey'>): MessageMode {
+  return account.messageMode ?? (account.encodingAESKey ? 'safe' : 'plain');
+}
 
 export const ApiScope = z.enum(['read', 'write', 'admin']);
 export type ApiScope = z.infer<typeof ApiScope>;
@@ -48,7 +70,13 @@ export type ApiKey = z.infer<typeof ApiKey>;
 export const WechatSettings = z.object({
   apiBase: z.string().url().default('https://api.weixin.qq.com'),
   watermarkMaxAgeSeconds: z.number().int().positive().nullable().default(300),
-  timestampToleranceSeconds: z.number().int().positive().nullable().default(null),
+  /**
+   * How far WeChat's `timestamp` may be from our clock. In plain mode `signature` covers only
+   * token, timestamp and nonce, so a signed URL from a proxy or access log would otherwise be a
+   * licence to post any body forever; the window (and the nonces remembered for it) bounds that
+   * to one use within minutes. null: unbounded (an explicit opt-out).
+   */
+  timestampToleranceSeconds: z.number().int().positive().nullable().default(300),
   /** `stable_token` keeps the same token while valid, so instances cannot knock each other out. */
   tokenEndpoint: z.enum(['stable_token', 'token']).default('stable_token'),
   /** Client-side limit per appid and API, calls per second. */
@@ -57,6 +85,26 @@ export const WechatSettings = z.object({
   maxQueueWaitMs: z.number().int().nonnegative().default(2000),
 }).strict();
 export type WechatSettings = z.infer<typeof WechatSettings>;
+
+/**
+ * The HTTP server's limits. Node's defaults hold a connection that trickles its headers or body
+ * for 300 s (plus a 30 s check interval), so a few hundred slow clients tie up the service;
+ * WeChat itself gives up on a push after 5 s, and every client here sends small requests.
+ * The request timeout bounds receiving a request, not streaming its answer (/v1/events NDJSON).
+ */
+export const HttpSettings = z
+  .object({
+    headersTimeoutSeconds: z.number().positive().default(10),
+    requestTimeoutSeconds: z.number().positive().default(15),
+    keepAliveTimeoutSeconds: z.number().positive().default(5),
+    maxConnections: z.number().int().positive().default(1024),
+  })
+  .strict()
+  .refine((http) => http.headersTimeoutSeconds <= http.requestTimeoutSeconds, {
+    path: ['headersTimeoutSeconds'],
+    message: 'must not exceed requestTimeoutSeconds',
+  });
+export type HttpSettings = z.infer<typeof HttpSettings>;
 
 export const ConfigFile = z
   .object({
@@ -93,6 +141,7 @@ export const ConfigFile = z
       .default({ streamMaxAgeSeconds: 7 * 24 * 3600 }),
     /** NDJSON streams of /v1/events open at once per instance: each one holds a connection and reads the ledger. */
     maxEventStreams: z.number().int().positive().default(8),
+    http: HttpSettings.default(HttpSettings.parse({})),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()

@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import type { Service } from '../createService.ts';
 import { ingestPush } from '../commands/ingestPush.ts';
+import { createCallbackNonces } from '../wechat/callbackNonces.ts';
 import { verifyUrl } from '../wechat/verifyUrl.ts';
 import { HttpError } from './errorResponse.ts';
 import { limitBody } from './limitBody.ts';
@@ -12,19 +13,24 @@ import { limitBody } from './limitBody.ts';
  */
 export function callbackRoutes(service: Service) {
   const app = new Hono();
+  const nonces = createCallbackNonces(service.storage.db, {
+    toleranceSeconds: service.config.wechat.timestampToleranceSeconds,
+    onSweepError: (error) => service.logger.warn({ err: (error as Error).message }, 'callback nonces: deleting expired rows failed, will retry'),
+  });
+  warnAboutShortTokens(service);
   const accountFor = (appid: string) => {
     const account = service.accounts.get(appid);
     if (!account?.token) throw new HttpError(404, 'unknown_appid', `no callback is configured for ${appid}`);
     return { ...account, token: account.token };
   };
 
-  app.get('/wechat/:appid/callback', (c) => {
+  app.get('/wechat/:appid/callback', async (c) => {
     const account = accountFor(c.req.param('appid'));
     const query = c.req.query();
-    const echostr = verifyUrl({
-      token: account.token,
-      query: { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '', echostr: query.echostr },
-    });
+    const url = { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' };
+    const echostr = verifyUrl({ token: account.token, query: { ...url, echostr: query.echostr }, timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds });
+    // A verification URL is signed like a push URL: remembered, it cannot carry a push from a log.
+    await nonces.claim({ appid: account.appid, ...url, content: `GET echostr=${echostr}` });
     return c.text(echostr);
   });
 
@@ -34,7 +40,7 @@ export function callbackRoutes(service: Service) {
     async (c) => {
       const account = accountFor(c.req.param('appid'));
       const body = await c.req.text();
-      const result = await ingestPush(service.ledger, {
+      const result = await ingestPush({ ledger: service.ledger, nonces }, {
         account,
         query: c.req.query(),
         body,
@@ -42,7 +48,6 @@ export function callbackRoutes(service: Service) {
         format: account.pushFormat,
         maxBytes: service.config.bodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
-        requireEncryption: Boolean(account.encodingAESKey) && !account.acceptPlaintext,
         erasure: { policy: account.erasure, registerRetentionDays: service.config.erasure.registerRetentionDays },
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
@@ -56,4 +61,18 @@ export function callbackRoutes(service: Service) {
     },
   );
   return app;
+}
+
+/** WeChat accepts 3–32 characters (config validation refuses fewer); a short one is guessable. */
+const RECOMMENDED_TOKEN_LENGTH = 16;
+
+function warnAboutShortTokens(service: Service): void {
+  for (const account of service.accounts.values()) {
+    if (account.token && account.token.length < RECOMMENDED_TOKEN_LENGTH) {
+      service.logger.warn(
+        { appid: account.appid, length: account.token.length },
+        `callback token of ${account.appid} is shorter than ${RECOMMENDED_TOKEN_LENGTH} characters: anyone who guesses it can sign pushes (set a random 32-character token in the WeChat console and here)`,
+      );
+    }
+  }
 }

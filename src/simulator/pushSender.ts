@@ -7,7 +7,8 @@ import { computeSignature } from '../wechat/signature.ts';
  * `signature` over (token, timestamp, nonce) on every push; in safe mode the body is only
  * `ToUserName` + `Encrypt` with `msg_signature`, in compatible mode the clear fields come too.
  * Delivery: up to 3 tries, 5 s each; anything but HTTP 200 with `success` or an empty body is
- * retried (DESIGN §2, WeChat's passive-reply rules).
+ * retried (DESIGN §2, WeChat's passive-reply rules). Build a push right before sending it: its
+ * timestamp must be within the service's window (wechat.timestampToleranceSeconds).
  */
 export type PushMode = 'plain' | 'compatible' | 'safe';
 
@@ -98,9 +99,13 @@ export function buildPush(
   options: { timestamp?: string; nonce?: string; crypto?: PushCrypto; now?: number } = {},
 ): BuiltPush {
   const crypto = options.crypto ?? defaultPushCrypto(account);
-  const timestamp = options.timestamp ?? String(Math.floor((options.now ?? Date.now()) / 1000));
-  const nonce = options.nonce ?? String(randomBytes(4).readUInt32BE());
-  const fields = pushFields(account, push, options.now);
+  // Signed now, as WeChat does: the service refuses a timestamp outside its window (300 s by
+  // default) and a CreateTime far from it. The nonce is 48 random bits: the service refuses a
+  // (timestamp, nonce) it has seen with another body, so two pushes in one second must not share one.
+  const now = options.now ?? Date.now();
+  const timestamp = options.timestamp ?? String(Math.floor(now / 1000));
+  const nonce = options.nonce ?? String(randomBytes(6).readUIntBE(0, 6));
+  const fields = pushFields(account, push, now);
   const contentType = account.format === 'json' ? 'application/json' : 'text/xml';
   const query: Record<string, string> = { signature: crypto.sign(timestamp, nonce), timestamp, nonce, openid: push.openid };
   if (account.mode === 'plain') return { query, body: renderPush(fields, account.format), contentType };
@@ -112,7 +117,10 @@ export function buildPush(
   return { query, body: renderPush(outer, account.format), contentType };
 }
 
-/** POSTs one push to `url` (the callback URL), retrying like WeChat. The same query is re-sent each try. */
+/**
+ * POSTs one push to `url` (the callback URL), retrying like WeChat. The same query and body are
+ * re-sent each try, which the service's replay check lets through (and its ledger dedupes).
+ */
 export async function sendPush(
   url: string,
   push: BuiltPush,

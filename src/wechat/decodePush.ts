@@ -1,9 +1,11 @@
+import { messageModeOf, type MessageMode } from '../config/schema.ts';
 import { CryptoError, SignatureError } from './errors.ts';
 import { createMessageCrypto } from './messageCrypto.ts';
 import { parseJson } from './parseJson.ts';
 import { parseXml } from './parseXml.ts';
 import { parsePush, type Push } from './pushes.ts';
 import { verifyMsgSignature, verifySignature } from './signature.ts';
+import { checkTimestamp } from './checkTimestamp.ts';
 
 // The GET handshake belongs to the same callback URL; callers may import it from here.
 export { verifyUrl } from './verifyUrl.ts';
@@ -11,7 +13,15 @@ export { verifyUrl } from './verifyUrl.ts';
 export type PushFormat = 'xml' | 'json';
 
 export interface DecodePushInput {
-  account: { appid: string; token: string; encodingAESKey?: string | undefined };
+  /**
+   * `messageMode` mirrors the console's 消息加解密方式 (default: safe with a key, plain without).
+   * In compatible and safe mode a push without `Encrypt` is refused: `signature` covers only
+   * token, timestamp and nonce, so a plain body would let anyone holding one signed callback URL
+   * (an access log) write the body; only `msg_signature` covers the content. In plain mode an
+   * encrypted push is still read (and trusted only for its ciphertext), so switching the console
+   * from plain to safe before the configuration loses nothing.
+   */
+  account: { appid: string; token: string; encodingAESKey?: string | undefined; messageMode?: MessageMode | undefined };
   query: {
     signature?: string | undefined;
     timestamp?: string | undefined;
@@ -26,22 +36,30 @@ export interface DecodePushInput {
   format: PushFormat;
   maxBytes: number;
   /**
-   * Refuse pushes without `Encrypt`. `signature` covers only token, timestamp and nonce, so for an
-   * account in safe or compatible mode a plain body would let anyone holding one signed callback
-   * URL (an access log) forge pushes; only `msg_signature` covers the content.
+   * How far `timestamp` may be from now. null or absent: unbounded (the configuration's default
+   * is 300 s, wechat.timestampToleranceSeconds; null there is an explicit opt-out).
    */
-  requireEncryption?: boolean | undefined;
-  /** null or absent: WeChat's timestamp is not bounded (shared/DESIGN.md §5). */
   timestampToleranceSeconds?: number | null | undefined;
   /** Milliseconds since the epoch; defaults to Date.now(). */
   now?: number | undefined;
 }
 
 /**
+ * A verified push and the document it was read from: the body in plain mode, the decrypted
+ * message otherwise — what the signatures vouch for, so what a replay must not change.
+ */
+export type OpenedPush = { push: Push; content: string };
+
+/**
  * The whole inbound POST pipeline, without I/O: signature → (msg_signature → decrypt) → parse →
  * typed push. Throws a WechatError whose `code`/`status` the HTTP layer returns as is.
  */
 export function decodePush(input: DecodePushInput): Push {
+  return openPush(input).push;
+}
+
+/** decodePush, also returning the trusted document (for the replay check, callbackNonces.ts). */
+export function openPush(input: DecodePushInput): OpenedPush {
   const { account, query, maxBytes } = input;
   // `signature` comes with every push in every mode; checking it first means an unauthenticated
   // caller learns nothing about how we parse.
@@ -58,10 +76,11 @@ export function decodePush(input: DecodePushInput): Push {
     if (query.encrypt_type?.toLowerCase() === 'aes') {
       throw new CryptoError('malformed_payload', 'encrypt_type=aes but the body has no Encrypt');
     }
-    if (input.requireEncryption) {
-      throw new SignatureError('encryption_required', 'this account accepts only encrypted (safe or compatible mode) pushes');
+    const mode = messageModeOf(account);
+    if (mode !== 'plain') {
+      throw new SignatureError('encryption_required', `this account is in ${mode} mode: a push without Encrypt is refused`);
     }
-    return parsePush(outer);
+    return { push: parsePush(outer), content: input.body };
   }
   if (typeof encrypt !== 'string' || encrypt === '') {
     throw new CryptoError('malformed_payload', 'Encrypt must be a non-empty string');
@@ -73,7 +92,8 @@ export function decodePush(input: DecodePushInput): Push {
   const crypto = createMessageCrypto({ token: account.token, encodingAESKey: account.encodingAESKey, appid: account.appid });
   // Compatibility mode sends the fields in clear next to Encrypt. Only the ciphertext is covered
   // by msg_signature and bound to our appid, so the clear copy is ignored even when it differs.
-  return parsePush(parseBody(crypto.decrypt(encrypt), format, maxBytes));
+  const content = crypto.decrypt(encrypt);
+  return { push: parsePush(parseBody(content, format, maxBytes)), content };
 }
 
 /**
@@ -89,12 +109,4 @@ function pickFormat(contentType: string | undefined, configured: PushFormat): Pu
 
 function parseBody(body: string, format: PushFormat, maxBytes: number): Record<string, unknown> {
   return format === 'json' ? parseJson(body, maxBytes) : parseXml(body, maxBytes);
-}
-
-function checkTimestamp(timestamp: string, toleranceSeconds: number | null | undefined, nowMs: number): void {
-  if (toleranceSeconds === null || toleranceSeconds === undefined) return;
-  const skew = Math.abs(nowMs / 1000 - Number(timestamp));
-  if (!/^\d{1,12}$/.test(timestamp) || !(skew <= toleranceSeconds)) {
-    throw new SignatureError('stale_timestamp', `timestamp is more than ${toleranceSeconds}s from now`);
-  }
 }

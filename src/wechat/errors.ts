@@ -9,9 +9,12 @@ export abstract class WechatError extends Error {
   abstract readonly status: number;
 }
 
-/** The request does not prove it came from WeChat: answer 403, do not look at the body further. */
+/**
+ * The request does not prove it came from WeChat: answer 403, do not look at the body further.
+ * `replayed_nonce`: a signed URL already used with another body (a captured URL, not a retry).
+ */
 export class SignatureError extends WechatError {
-  readonly code: 'invalid_signature' | 'stale_timestamp' | 'encryption_required';
+  readonly code: 'invalid_signature' | 'stale_timestamp' | 'encryption_required' | 'replayed_nonce';
   readonly status = 403;
   constructor(code: SignatureError['code'], message: string) {
     super(message);
@@ -31,9 +34,12 @@ export class CryptoError extends WechatError {
   }
 }
 
-/** A body we refuse to interpret: too large, hostile, malformed, or missing required fields. */
+/**
+ * A body we refuse to interpret: too large, hostile, malformed, missing required fields, or with
+ * a CreateTime that cannot be the push's time (`invalid_create_time`).
+ */
 export class PayloadError extends WechatError {
-  readonly code: 'payload_too_large' | 'hostile_xml' | 'malformed_xml' | 'malformed_json' | 'invalid_push';
+  readonly code: 'payload_too_large' | 'hostile_xml' | 'malformed_xml' | 'malformed_json' | 'invalid_push' | 'invalid_create_time';
   readonly status: number;
   constructor(code: PayloadError['code'], message: string) {
     super(message);

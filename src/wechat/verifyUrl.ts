@@ -1,9 +1,13 @@
 import { PayloadError, SignatureError } from './errors.ts';
+import { checkTimestamp } from './checkTimestamp.ts';
 import { verifySignature } from './signature.ts';
 
 export interface VerifyUrlInput {
   token: string;
   query: { signature?: string; timestamp?: string; nonce?: string; echostr?: string };
+  /** As for pushes (decodePush): a verification URL signs exactly what a push URL signs. */
+  timestampToleranceSeconds?: number | null | undefined;
+  now?: number | undefined;
 }
 
 /**
@@ -11,10 +15,11 @@ export interface VerifyUrlInput {
  * signature holds. OA and MP send echostr in plain text in every mode (the encrypted echostr is
  * WeCom's), so nothing is decrypted here.
  */
-export function verifyUrl({ token, query }: VerifyUrlInput): string {
+export function verifyUrl({ token, query, timestampToleranceSeconds, now }: VerifyUrlInput): string {
   if (!verifySignature(token, query.timestamp, query.nonce, query.signature)) {
     throw new SignatureError('invalid_signature', 'signature does not match');
   }
+  checkTimestamp(query.timestamp ?? '', timestampToleranceSeconds, now ?? Date.now());
   if (query.echostr === undefined) throw new PayloadError('invalid_push', 'echostr is missing');
   return query.echostr;
 }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/loadConfig.ts';
+import { messageModeOf } from '../../src/config/schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-config-'));
 const write = (name: string, content: unknown) => {
@@ -10,7 +11,7 @@ const write = (name: string, content: unknown) => {
   writeFileSync(path, typeof content === 'string' ? content : JSON.stringify(content));
   return path;
 };
-const account = { appid: 'wxoa', kind: 'oa', secret: '${OA_SECRET}', token: 't', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
+const account = { appid: 'wxoa', kind: 'oa', secret: '${OA_SECRET}', token: 'tok1234567890abcdef', encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG' };
 
 describe('configuration (DESIGN §5)', () => {
   it('without LEDGER_CONFIG uses the embedded demo configuration and the defaults', () => {
@@ -28,7 +29,7 @@ describe('configuration (DESIGN §5)', () => {
     expect(config.apiKeys[0]!.key).toBe('k'.repeat(20));
     expect(config).toMatchObject({ databaseUrl: 'postgres://x/y', natsUrl: 'nats://n:4222', port: 8080 });
     expect(config.wechat.apiBase).toBe('http://127.0.0.1:3100');
-    expect(config.wechat.timestampToleranceSeconds).toBeNull();
+    expect(config.wechat.timestampToleranceSeconds).toBe(300);
   });
 
   it('--config wins over LEDGER_CONFIG', () => {
@@ -50,6 +51,39 @@ describe('configuration (DESIGN §5)', () => {
     expect(refused({ accounts: [{ ...account, kind: 'bot' }] })).toMatch(/accounts\.0\.kind/);
     expect(refused({ accounts: [{ ...account, encodingAESKey: '!'.repeat(43) }] })).toMatch(/accounts\.0\.encodingAESKey/);
     expect(refused({ accounts: [account, account] })).toMatch(/accounts\.1\.appid: duplicate appid wxoa/);
+  });
+
+  it('refuses a callback token WeChat would not accept (3–32 letters or digits), naming the field', () => {
+    for (const token of ['ab', 'x'.repeat(33), 'tok-en', 'tök1', '']) {
+      expect(refused({ accounts: [{ ...account, token }] })).toMatch(/accounts\.0\.token: must be 3–32 letters or digits/);
+    }
+    const path = write('short-token.json', { accounts: [{ ...account, token: 'abc' }] });
+    expect(loadConfig({ env: { LEDGER_CONFIG: path, OA_SECRET: 's' } }).accounts[0]!.token).toBe('abc');
+  });
+
+  it('takes the message mode per account (plain, compatible or safe); compatible and safe need an encodingAESKey', () => {
+    const { encodingAESKey: _key, ...keyless } = account;
+    expect(refused({ accounts: [{ ...keyless, messageMode: 'safe' }] })).toMatch(/accounts\.0\.messageMode: safe mode needs an encodingAESKey/);
+    expect(refused({ accounts: [{ ...keyless, messageMode: 'compatible' }] })).toMatch(/accounts\.0\.messageMode/);
+    expect(refused({ accounts: [{ ...account, messageMode: 'aes' }] })).toMatch(/accounts\.0\.messageMode/);
+    // The flag it replaced is refused like any unknown key, so an old file cannot silently change meaning.
+    expect(refused({ accounts: [{ ...account, acceptPlaintext: true }] })).toMatch(/acceptPlaintext/);
+    const path = write('modes.json', { accounts: [{ ...account, messageMode: 'plain' }, { ...keyless, appid: 'wxkeyless' }, { ...account, appid: 'wxdefault' }] });
+    const accounts = loadConfig({ env: { LEDGER_CONFIG: path, OA_SECRET: 's' } }).accounts;
+    expect(accounts.map((a) => messageModeOf(a))).toEqual(['plain', 'plain', 'safe']);
+  });
+
+  it('bounds the timestamp to 300 s by default; null is an explicit opt-out', () => {
+    const path = write('tolerance.json', { accounts: [account], wechat: { timestampToleranceSeconds: null } });
+    expect(loadConfig({ env: { LEDGER_CONFIG: path, OA_SECRET: 's' } }).wechat.timestampToleranceSeconds).toBeNull();
+    expect(loadConfig({ env: {} }).wechat.timestampToleranceSeconds).toBe(300);
+    expect(refused({ accounts: [account], wechat: { timestampToleranceSeconds: 0 } })).toMatch(/wechat\.timestampToleranceSeconds/);
+  });
+
+  it('has HTTP server limits with defaults, and refuses a headers timeout longer than the request timeout', () => {
+    expect(loadConfig({ env: {} }).http).toEqual({ headersTimeoutSeconds: 10, requestTimeoutSeconds: 15, keepAliveTimeoutSeconds: 5, maxConnections: 1024 });
+    expect(refused({ accounts: [account], http: { headersTimeoutSeconds: 20, requestTimeoutSeconds: 15 } })).toMatch(/http\.headersTimeoutSeconds/);
+    expect(refused({ accounts: [account], http: { maxConnections: 0 } })).toMatch(/http\.maxConnections/);
   });
 
   it('refuses a misspelt key instead of silently dropping the setting', () => {

@@ -1,3 +1,4 @@
+import { randomInt } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, OA, MP, type E2E } from '../support/e2eHarness.ts';
 import { buildPush, defaultPushCrypto, sendPush } from '../../src/simulator/pushSender.ts';
@@ -23,7 +24,7 @@ describe('bad and hostile pushes: the right status, nothing appended, the servic
   };
   const signedQuery = () => {
     const timestamp = String(Math.floor(Date.now() / 1000));
-    const nonce = '12345';
+    const nonce = String(randomInt(1e9, 2 ** 47));
     return { timestamp, nonce, signature: computeSignature(OA.token, timestamp, nonce) };
   };
   const encryptedBody = (plaintext: string, appid = OA.appid) => {

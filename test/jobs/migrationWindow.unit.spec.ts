@@ -25,7 +25,7 @@ describe('the 15-day changeopenid window', () => {
 });
 
 describe('which account the openids come from: appid or gh_ original id', () => {
-  const account = (appid: string, extra: Partial<Account> = {}): Account => ({ appid, kind: 'oa', secret: 's', pushFormat: 'xml', acceptPlaintext: false, ...extra }) as Account;
+  const account = (appid: string, extra: Partial<Account> = {}): Account => ({ appid, kind: 'oa', secret: 's', pushFormat: 'xml', ...extra }) as Account;
   const old = account('wxold', { originalId: 'gh_old' });
   const fresh = account('wxnew', { migratedFrom: { appid: 'wxold' } });
 

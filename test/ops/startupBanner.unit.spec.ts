@@ -5,7 +5,7 @@ import { startupBanner } from '../../src/startupBanner.ts';
 
 const URL = 'http://127.0.0.1:3000';
 const own = parseConfigFile({
-  accounts: [{ appid: 'wxown000000000oa01', kind: 'oa', secret: 's', token: 't' }],
+  accounts: [{ appid: 'wxown000000000oa01', kind: 'oa', secret: 's', token: 'bannerToken0123456789' }],
   apiKeys: [{ key: 'a-real-secret-key-0123456789', scopes: ['read'] }],
 });
 

@@ -14,7 +14,8 @@ const base = {
 
 function decode(account: PushAccount, built: ReturnType<typeof buildPush>) {
   return decodePush({
-    account,
+    // The sender's mode is what the console would be set to.
+    account: { ...account, messageMode: account.mode },
     query: built.query,
     body: built.body,
     contentType: built.contentType,

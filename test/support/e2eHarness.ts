@@ -24,7 +24,8 @@ export type E2E = {
   databaseUrl: string;
   /** Cuts and restores the service's path to PostgreSQL. */
   database: { cut(): Promise<void>; restore(): Promise<void> };
-  push(appid: string, event: PushEvent, mode?: PushMode): Promise<{ status: number | null; body: string }>;
+  /** `build` as buildPush takes it, e.g. `{ now }` to sign a push as if sent at another time. */
+  push(appid: string, event: PushEvent, mode?: PushMode, build?: Parameters<typeof buildPush>[2]): Promise<{ status: number | null; body: string }>;
   api(path: string, init?: RequestInit & { key?: string }): Promise<Response>;
   close(): Promise<void>;
 };
@@ -51,7 +52,7 @@ export async function startE2E(
 
   const file = parseConfigFile({
     accounts: [
-      { appid: OA.appid, kind: 'oa', secret: 'oa-secret', token: OA.token, encodingAESKey: OA.encodingAESKey, originalId: OA.originalId, acceptPlaintext: true },
+      { appid: OA.appid, kind: 'oa', secret: 'oa-secret', token: OA.token, encodingAESKey: OA.encodingAESKey, originalId: OA.originalId, messageMode: 'plain' },
       { appid: MP.appid, kind: 'mp', secret: 'mp-secret', token: MP.token, encodingAESKey: MP.encodingAESKey, pushFormat: 'json' },
       { appid: WEB.appid, kind: 'web', secret: 'web-secret' },
     ],
@@ -59,7 +60,7 @@ export async function startE2E(
       { key: API_KEY, scopes: ['admin'] },
       { key: READ_KEY, scopes: ['read'] },
     ],
-    wechat: { apiBase: running.url, watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
+    wechat: { apiBase: running.url, watermarkMaxAgeSeconds: 300 },
     sessionKeySecret: 'ZTJlLXNlc3Npb24ta2V5LXNlY3JldC0zMi1ieXRlcyE=',
     // A fixed key for tests and benchmarks only (production requires a configured one).
     masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
@@ -79,9 +80,9 @@ export async function startE2E(
     natsUrl: nats.url,
     databaseUrl: db.url,
     database: { cut: () => proxy.cut(), restore: () => proxy.restore() },
-    async push(appid, event, mode = 'plain') {
+    async push(appid, event, mode = 'plain', build = {}) {
       const account = accounts[appid]!;
-      const built = buildPush({ appid, ...account, mode }, event);
+      const built = buildPush({ appid, ...account, mode }, event, build);
       const delivery = await sendPush(`${url}/wechat/${appid}/callback`, built, { tries: 1 });
       const last = delivery.attempts[0]!;
       return { status: last.status, body: last.body };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodePush, type DecodePushInput } from '../../src/wechat/decodePush.ts';
+import { decodePush, openPush, type DecodePushInput } from '../../src/wechat/decodePush.ts';
 import { encryptPushJson, encryptPushXml } from '../../src/wechat/encryptPush.ts';
 import { WechatError } from '../../src/wechat/errors.ts';
 import { computeSignature } from '../../src/wechat/signature.ts';
@@ -204,6 +204,45 @@ describe('decodePush: refusals', () => {
       status: 403,
     });
     expect(decodePush({ ...request, timestampToleranceSeconds: null, now: now * 2 }).kind).toBe('subscribe');
+  });
+});
+
+describe('decodePush: message mode (the console\'s 消息加解密方式)', () => {
+  const account = { appid: 'wx5823bf96d3bd56c7', token: 'QDG6eK', encodingAESKey: 'jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C' };
+  const plainBody = (mode?: 'plain' | 'compatible' | 'safe') => {
+    const request = plain(officialAccountEvents.subscribe);
+    const query = { ...request.query, signature: computeSignature(account.token, request.query.timestamp!, request.query.nonce!) };
+    return { ...request, query, account: { ...account, ...(mode ? { messageMode: mode } : {}) } };
+  };
+
+  it('refuses a clear body in compatible and safe mode, and by default when the account has a key (403 encryption_required)', () => {
+    for (const mode of ['compatible', 'safe', undefined] as const) {
+      expect(failure(() => decodePush(plainBody(mode)))).toEqual({ code: 'encryption_required', status: 403 });
+    }
+  });
+
+  it('accepts a clear body in plain mode, even with a key, and still reads an encrypted one there', () => {
+    expect(decodePush(plainBody('plain')).kind).toBe('subscribe');
+    const sealed = encryptPushXml({ account, plaintext: officialAccountEvents.subscribe, toUserName: 'toUser', mode: 'safe' });
+    const push = decodePush({ account: { ...account, messageMode: 'plain' }, query: sealed.query, body: sealed.body, format: 'xml', maxBytes: LIMIT });
+    expect(push.kind).toBe('subscribe');
+  });
+
+  it('hands back the trusted document: the body in plain mode, the decrypted message otherwise', () => {
+    expect(openPush(plainBody('plain')).content).toBe(officialAccountEvents.subscribe);
+    for (const mode of ['safe', 'compatible'] as const) {
+      const sealed = encryptPushXml({ account, plaintext: officialAccountEvents.subscribe, toUserName: 'toUser', mode });
+      expect(openPush({ account: { ...account, messageMode: mode }, query: sealed.query, body: sealed.body, format: 'xml', maxBytes: LIMIT }).content).toBe(
+        officialAccountEvents.subscribe,
+      );
+    }
+  });
+
+  it('refuses a timestamp that is not seconds since the epoch, with or without a window', () => {
+    const request = plain(officialAccountEvents.subscribe);
+    const query = { ...request.query, timestamp: '1714037059.5' };
+    const signed = { ...request, query: { ...query, signature: computeSignature(request.account.token, query.timestamp, query.nonce!) } };
+    expect(failure(() => decodePush({ ...signed, timestampToleranceSeconds: null })).code).toBe('stale_timestamp');
   });
 });
 

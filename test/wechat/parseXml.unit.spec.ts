@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadError } from '../../src/wechat/errors.ts';
-import { MAX_XML_DEPTH, parseXml } from '../../src/wechat/parseXml.ts';
+import { MAX_STRUCTURED_XML_CHARS, MAX_XML_DEPTH, parseXml } from '../../src/wechat/parseXml.ts';
 import { authorizationRevoke, officialPythonSample, scanCodePush } from './publishedVectors.ts';
 import { errorCodeOf } from './errorCodeOf.ts';
 
@@ -75,7 +75,14 @@ describe('parseXml', () => {
   it(`accepts ${MAX_XML_DEPTH} levels of nesting and refuses ${MAX_XML_DEPTH + 1}`, () => {
     expect(parseXml(nested(MAX_XML_DEPTH), LIMIT)).toEqual({});
     expect(codeOf(() => parseXml(nested(MAX_XML_DEPTH + 1), LIMIT))).toBe('malformed_xml');
-    expect(codeOf(() => parseXml(nested(5000), 1_000_000))).toBe('malformed_xml');
+    expect(codeOf(() => parseXml(nested(3000), 1_000_000))).toBe('malformed_xml');
+  });
+
+  it(`refuses a body that is not flat and longer than ${MAX_STRUCTURED_XML_CHARS} characters (413), but reads a flat one`, () => {
+    const filler = 'x'.repeat(MAX_STRUCTURED_XML_CHARS);
+    expect(codeOf(() => parseXml(`<xml><A><B>1</B></A><C>${filler}</C></xml>`, 1_000_000))).toBe('payload_too_large');
+    expect(parseXml(`<xml><C>${filler}</C></xml>`, 1_000_000)).toEqual({ C: filler });
+    expect(parseXml(`<xml><A><B>1</B></A><C>${filler.slice(100)}</C></xml>`, 1_000_000)).toEqual({ C: filler.slice(100) });
   });
 
   it('refuses XML that is not well-formed', () => {

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startE2E, MP, OA, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { commandNamed } from '../../src/commandLine/commandSpecs.ts';
+import { parseCommandArgs } from '../../src/commandLine/parseCommandArgs.ts';
+import { buildPush, renderPush, pushFields, sendPush, type BuiltPush } from '../../src/simulator/pushSender.ts';
+import { startServer, type RunningServer } from '../../src/serve.ts';
+import { sendPushCommand } from '../../src/sendPushCommand.ts';
+import type { LedgerEvent } from '../../src/ledger/events.ts';
+
+const oa = { ...OA, format: 'xml' as const, mode: 'plain' as const };
+
+/**
+ * A signed callback URL from a proxy or access log must not be a licence to post: in plain mode
+ * `signature` covers only token, timestamp and nonce. The OA here is in plain mode.
+ */
+describe('captured callback URLs (plain mode): bound in time and in use', () => {
+  let e2e: E2E;
+  let second: RunningServer;
+  beforeAll(async () => {
+    e2e = await startE2E({ configure: keepWithdrawals });
+    // Another instance on the same database: the nonces it remembers are the same ones.
+    second = await startServer({ ...e2e.server.service.config, port: 0 });
+  });
+  afterAll(async () => {
+    await second?.close();
+    await e2e?.close();
+  });
+
+  const eventsOf = async (openid: string) => (await e2e.server.service.ledger.read({ openid })) as LedgerEvent[];
+  const deliver = async (base: string, push: BuiltPush) => {
+    const delivery = await sendPush(`${base}/wechat/${OA.appid}/callback`, push, { tries: 1 });
+    const last = delivery.attempts[0]!;
+    return { status: last.status, code: last.status === 200 ? last.body : (JSON.parse(last.body) as { error: { code: string; message: string } }).error.code, body: last.body };
+  };
+  /** The captured URL with a body of the attacker's choosing. */
+  const forged = (captured: BuiltPush, fields: Record<string, string | number>): BuiltPush => ({ ...captured, body: renderPush(fields, 'xml') });
+
+  it('refuses the captured URL with another body (403 replayed_nonce), on every instance, and appends nothing', async () => {
+    const openid = 'o-captured';
+    const captured = buildPush(oa, { event: 'subscribe', openid });
+    expect(await deliver(e2e.url, captured)).toMatchObject({ status: 200, code: 'success' });
+
+    const unsubscribe = pushFields(oa, { event: 'unsubscribe', openid });
+    expect(await deliver(e2e.url, forged(captured, unsubscribe))).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect(await deliver(second.url, forged(captured, unsubscribe))).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect(await deliver(second.url, forged(captured, { ...unsubscribe, FromUserName: 'o-someone-else' }))).toMatchObject({ status: 403 });
+    expect((await eventsOf(openid)).map((e) => e.type)).toEqual(['follow.subscribed']);
+    expect(await eventsOf('o-someone-else')).toEqual([]);
+  });
+
+  it('refuses a push on the URL of a logged GET verification (same signing), but answers the verification again', async () => {
+    const captured = buildPush(oa, { event: 'unsubscribe', openid: 'o-from-get' });
+    const query = new URLSearchParams({ signature: captured.query.signature!, timestamp: captured.query.timestamp!, nonce: captured.query.nonce!, echostr: 'e1' });
+    for (let i = 0; i < 2; i++) expect(await (await fetch(`${e2e.url}/wechat/${OA.appid}/callback?${query}`)).text()).toBe('e1');
+    expect(await deliver(second.url, captured)).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect(await eventsOf('o-from-get')).toEqual([]);
+    const stale = buildPush(oa, { event: 'unsubscribe', openid: 'x' }, { now: Date.now() - 301_000 });
+    const staleQuery = new URLSearchParams({ signature: stale.query.signature!, timestamp: stale.query.timestamp!, nonce: stale.query.nonce!, echostr: 'e2' });
+    expect((await fetch(`${e2e.url}/wechat/${OA.appid}/callback?${staleQuery}`)).status).toBe(403);
+  });
+
+  it("lets WeChat's retries through — the same URL and body, on any instance — and dedupes them to one event", async () => {
+    const openid = 'o-retried';
+    const push = buildPush(oa, { event: 'unsubscribe', openid });
+    for (const base of [e2e.url, second.url, e2e.url]) expect(await deliver(base, push)).toMatchObject({ status: 200, code: 'success' });
+    expect((await eventsOf(openid)).map((e) => e.type)).toEqual(['follow.unsubscribed']);
+  });
+
+  it('refuses a URL signed more than 300 s ago (403 stale_timestamp): the default window', async () => {
+    const push = buildPush(oa, { event: 'unsubscribe', openid: 'o-stale' }, { now: Date.now() - 301_000 });
+    expect(await deliver(e2e.url, push)).toMatchObject({ status: 403, code: 'stale_timestamp' });
+    expect(await eventsOf('o-stale')).toEqual([]);
+  });
+
+  it('refuses an unsubscribe dated year 9999 with 400 invalid_create_time — never a database error', async () => {
+    const year9999 = 253_402_214_400;
+    const push = buildPush(oa, { event: 'unsubscribe', openid: 'o-9999', createTime: year9999 });
+    const answer = await deliver(e2e.url, push);
+    expect(answer).toMatchObject({ status: 400, code: 'invalid_create_time' });
+    expect(answer.body).not.toMatch(/sql|postgres|timestamp with time zone|out of range/i);
+    // Nor on a captured URL.
+    const captured = buildPush(oa, { event: 'subscribe', openid: 'o-9999' });
+    expect(await deliver(e2e.url, captured)).toMatchObject({ status: 200 });
+    expect(await deliver(e2e.url, forged(captured, pushFields(oa, { event: 'unsubscribe', openid: 'o-9999', createTime: year9999 })))).toMatchObject({ status: 400 });
+    expect((await eventsOf('o-9999')).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+
+  it('keeps `identity-ledger send-push` working against these rules (safe and plain, XML and JSON)', async () => {
+    const log = vi.spyOn(console, 'log').mockImplementation(() => {});
+    try {
+      const config = e2e.server.service.config;
+      const sendPushCommandWith = (args: string[]) => sendPushCommand(parseCommandArgs(commandNamed('send-push')!, args), config);
+      expect(await sendPushCommandWith(['--appid', OA.appid, '--openid', 'o-cli-safe', '--url', e2e.url])).toBe(0);
+      expect(await sendPushCommandWith(['--appid', OA.appid, '--openid', 'o-cli-plain', '--mode', 'plain', '--event', 'unsubscribe', '--url', e2e.url])).toBe(0);
+      expect(await sendPushCommandWith(['--appid', MP.appid, '--openid', 'o-cli-mp', '--url', second.url])).toBe(0);
+    } finally {
+      log.mockRestore();
+    }
+    expect((await eventsOf('o-cli-safe')).map((e) => e.type)).toContain('follow.subscribed');
+    expect((await eventsOf('o-cli-plain')).map((e) => e.type)).toEqual(['follow.unsubscribed']);
+    expect((await eventsOf('o-cli-mp')).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+});
