@@ -4,6 +4,7 @@ import { openStorage } from './ledger/openStorage.ts';
 import { createService } from './createService.ts';
 import { createLogger } from './observability/logger.ts';
 import { verifyProjections } from '../projections/verifyProjections.ts';
+import { isProjectionName, PROJECTION_NAMES } from '../projections/projection.ts';
 import { migrateToLatest } from './ledger/migrate.ts';
 import { startServer } from './serve.ts';
 import { startSimulatorFromEnv } from './simulator/main.ts';
@@ -17,7 +18,7 @@ Commands:
   migrate                     apply pending schema migrations and exit
   verify                      check the ledger's hash chain and compare each projection with a fresh fold;
                               exits 2 when anything differs
-  rebuild [name]              rebuild identity-links, follow-state (default: both) from position 0, blue/green
+  rebuild [name]              rebuild ${PROJECTION_NAMES.join(', ')} (default: all) from position 0, blue/green
   simulate                    run the WeChat simulator (SIMULATOR_PORT, default 3100)
   send-push                   sign (and encrypt) a push like WeChat and POST it to the service
       --appid <appid> --openid <openid> [--event subscribe|unsubscribe] [--mode plain|compatible|safe]
@@ -96,10 +97,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'rebuild': {
       const requested = rest.filter((arg) => !arg.startsWith('-'));
-      const names = requested.length > 0 ? requested : ['identity-links', 'follow-state'];
-      const unknown = names.filter((name) => name !== 'identity-links' && name !== 'follow-state');
+      const names = requested.length > 0 ? requested : [...PROJECTION_NAMES];
+      const unknown = names.filter((name) => !isProjectionName(name));
       if (unknown.length > 0) {
-        console.error(`unknown projection: ${unknown.join(', ')} (identity-links, follow-state)`);
+        console.error(`unknown projection: ${unknown.join(', ')} (${PROJECTION_NAMES.join(', ')})`);
         return 1;
       }
       const service = await createService(loadConfig({ configPath }), { background: false, logger: quietLogger() });
@@ -108,7 +109,7 @@ export async function main(argv: string[]): Promise<number> {
         // that service does, and this waits for the switch.
         service.projections.start();
         const started = Date.now();
-        const rebuilt = await Promise.all(names.map((name) => service.projections.rebuild(name as 'identity-links' | 'follow-state', { timeoutMs: 60 * 60_000 })));
+        const rebuilt = await Promise.all(names.filter(isProjectionName).map((name) => service.projections.rebuild(name, { timeoutMs: 60 * 60_000 })));
         console.log(`rebuilt ${rebuilt.map((r) => `${r.name} (now v${r.version})`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return 0;
       } finally {
