@@ -7,6 +7,7 @@ import { getJob } from '../../src/jobs/store/readJobs.ts';
 import { LeaseLostError } from '../../src/jobs/jobErrors.ts';
 import { startJobRunner } from '../../src/jobs/runner/startJobRunner.ts';
 import { MP, OA, startJobsHarness, TEST_SETTINGS, type JobsHarness } from './support/jobsHarness.ts';
+import { until } from '../support/until.ts';
 
 describe('job leases: one holder at a time, a dead holder is replaced, a stopping one hands back', () => {
   let h: JobsHarness;
@@ -57,11 +58,10 @@ describe('job leases: one holder at a time, a dead holder is replaced, a stoppin
     try {
       const first = startJobRunner(h.service, { projections: h.projections, settings: { ...TEST_SETTINGS, callConcurrency: 1 } });
       const { job } = await requestReconciliation(h.service, OA);
-      for (;;) {
+      await until(async () => {
         const now = await getJob(h.service.storage.db, job.id);
-        if (now?.phase === 'applying' && now.progress.done > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+        return now?.phase === 'applying' && now.progress.done > 0;
+      }, 60_000, 'the job to apply its first corrections');
       await first.stop();
       const handedBack = (await getJob(h.service.storage.db, job.id))!;
       expect(handedBack).toMatchObject({ status: 'queued', leaseOwner: null, phase: 'applying' });
