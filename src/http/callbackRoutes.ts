@@ -47,9 +47,6 @@ export function callbackRoutes(service: Service) {
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
       service.metrics.pushes.inc({ appid: account.appid, kind: result.push.kind, outcome });
       if (result.duplicate) service.metrics.ledgerDedupeHits.inc({ source: 'webhook' });
-      if (result.push.kind === 'subscribe' && !result.duplicate && account.kind === 'oa') {
-        service.unionidResolver.enqueue(account.appid, result.push.openid, result.events[0]!.id);
-      }
       return c.text('success');
     },
   );

@@ -1,22 +1,21 @@
 import type { Storage } from './openStorage.ts';
-import { EventData, EventMeta, isEventType, streamOf, type LedgerEvent, type NewEvent } from './events.ts';
+import { EventData, EventMeta, isEventType, streamOf, type NewEvent } from './events.ts';
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
 import { LEDGER_CHANNEL, type AppendResult } from './appendBatch.ts';
 import { InvalidEventError } from './ledgerErrors.ts';
-import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
+import { headPosition, readByIdempotencyKeys, readEvents, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
-import { createWakeSignal } from './wakeSignal.ts';
 
 export type AppendOptions = { expectedVersion?: number };
-export type Subscription = { stop(): Promise<void>; readonly position: number };
 
 /**
  * The ledger as the rest of the service sees it: append (validated, group-committed,
- * idempotent), read, subscribe (woken by commits in any process), verify.
+ * idempotent), read, verify, and `onAppend` — commits in any process announced, which is how
+ * its followers (consumer/ledgerConsumer.ts) know when to read.
  */
 export type Ledger = ReturnType<typeof createLedger>;
 
-export function createLedger(storage: Storage, options: GroupCommitOptions & { safetyPollMs?: number } = {}) {
+export function createLedger(storage: Storage, options: GroupCommitOptions = {}) {
   const wake = storage.local;
   // Each commit is heard twice here — from the group commit and as its own NOTIFY echoed back —
   // and a head at or below one already announced tells a follower nothing new (positions are
@@ -57,48 +56,6 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     return group.submit({ events: normalized, expectedVersion: appendOptions.expectedVersion });
   }
 
-  /**
-   * Calls `handler` with every event after `after`, in order, in pages, then waits for commits.
-   * The handler's promise is awaited before the next page: back-pressure, no skipped events.
-   */
-  function subscribe(after: number, handler: (events: LedgerEvent[]) => Promise<void>, subscribeOptions: { batchSize?: number } = {}): Subscription {
-    let position = after;
-    let stopped = false;
-    const wakeSignal = createWakeSignal();
-    const onAppend = () => wakeSignal.wake();
-    wake.on('appended', onAppend);
-    const safetyPollMs = options.safetyPollMs ?? 5000;
-    const done = (async () => {
-      await listenOnce();
-      while (!stopped) {
-        wakeSignal.signalled = false;
-        // A page is full at what readEvents returns at most, not at what was asked for.
-        const limit = Math.min(subscribeOptions.batchSize ?? 1000, MAX_READ_LIMIT);
-        const page = await readEvents(storage.db, { after: position, limit });
-        if (page.length > 0) {
-          await handler(page);
-          position = page[page.length - 1]!.position;
-          if (page.length === limit) continue;
-        }
-        // A short page holds every commit made before the read began (positions are
-        // commit-ordered); any later one is announced after `signalled` was cleared, so the sleep
-        // returns at once or is woken.
-        if (!stopped) await wakeSignal.sleep(safetyPollMs);
-      }
-    })();
-    return {
-      get position() {
-        return position;
-      },
-      async stop() {
-        stopped = true;
-        wake.off('appended', onAppend);
-        wakeSignal.wake();
-        await done;
-      },
-    };
-  }
-
   return {
     storage,
     append,
@@ -106,8 +63,11 @@ export function createLedger(storage: Storage, options: GroupCommitOptions & { s
     head: () => headPosition(storage.db),
     findByIdempotencyKeys: (keys: string[]) => readByIdempotencyKeys(storage.db, keys),
     verify: () => verifyLedger(storage.db),
-    subscribe,
-    /** Resolves on the next commit seen by this process (local or, on PostgreSQL, any process). */
+    /**
+     * Calls `listener` with the head after each commit seen by this process (its own, and on
+     * PostgreSQL any process's, through LISTEN); with 0 when the LISTEN session came back after
+     * losing its connection (commits may have gone unannounced). Returns the unsubscribe.
+     */
     onAppend(listener: (head: number) => void): () => void {
       void listenOnce();
       wake.on('appended', listener);
