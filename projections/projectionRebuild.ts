@@ -84,8 +84,9 @@ export function createProjectionRebuild(options: {
     dropTimers.add(timer);
   }
 
-  /** Folds `events` into the given entries' building versions in one statement; false for an entry whose checkpoint moved. */
-  async function fold(targets: readonly Entry[], events: LedgerPage['events']): Promise<void> {
+  /** Folds a page into the given entries' building versions in one statement; forgets an entry whose checkpoint moved. */
+  async function fold(targets: readonly Entry[], page: LedgerPage): Promise<void> {
+    const { events } = page;
     const prepared = (
       await Promise.all(
         targets.map(async (entry) => {
@@ -131,9 +132,9 @@ export function createProjectionRebuild(options: {
         const { active, building } = await ProjectionVersions.current(db, built.name);
         if (!building || building.version !== built.version || !entry.building) return null;
         if (!active || active.position <= entry.building.position) break;
-        const { events } = await options.read(entry.building.position, options.readLimit);
-        if (events.length === 0) return null;
-        await fold([entry], events);
+        const gap = await options.read(entry.building.position, options.readLimit);
+        if (gap.events.length === 0) return null;
+        await fold([entry], gap);
       }
       if (!(await ProjectionVersions.activate(db, built.name, built.version))) return null;
       const version: ProjectionVersion = { ...entry.building, status: 'active' };
@@ -176,7 +177,7 @@ export function createProjectionRebuild(options: {
       const last = events[events.length - 1]?.position ?? after;
       await fold(
         entries.filter((entry) => entry.building && entry.building.position >= after && entry.building.position < last),
-        events,
+        page,
       );
       // A short page reaches the head as of its read: the versions it brought there are built.
       if (!full) for (const entry of entries) if (entry.building && entry.building.position >= last) await finish(entry);

@@ -20,7 +20,11 @@ export type UnionidReactorOptions = {
   concurrency?: number;
   /** Lookups queued at most; past that the reactor takes the rest of a page later. */
   maxPending?: number;
-  /** How often the checkpoint moves over pages without lookups (a crash redoes at most that much reading). */
+  /**
+   * The checkpoint is stored at most this often (and at a shutdown): one small write a second
+   * however busy the webhook, at the price of a crash asking WeChat again about at most a second's
+   * finished lookups (an answer already in the ledger appends nothing).
+   */
   checkpointEveryMs?: number;
 };
 
@@ -57,6 +61,7 @@ export function createUnionidReactor(options: UnionidReactorOptions): UnionidRea
   let lastStoredAt = 0;
   let storeQueued = false;
   let storing: Promise<void> = Promise.resolve();
+  let storeTimer: NodeJS.Timeout | null = null;
   let waiters: { until: number; resolve(): void }[] = [];
 
   const settledUpTo = () => (taken === null ? null : pending.safeUpTo(taken));
@@ -70,6 +75,21 @@ export function createUnionidReactor(options: UnionidReactorOptions): UnionidRea
       return false;
     });
   };
+
+  /** Stores the checkpoint soon: now if the last store is `checkpointEveryMs` old, else when it is. */
+  function storeSoon(): void {
+    if (storeTimer) return;
+    const wait = lastStoredAt + checkpointEveryMs - Date.now();
+    if (wait <= 0) {
+      void store();
+      return;
+    }
+    storeTimer = setTimeout(() => {
+      storeTimer = null;
+      void store();
+    }, wait);
+    storeTimer.unref();
+  }
 
   /** Stores the checkpoint as far as the finished lookups allow; one store at a time, the latest position. */
   function store(): Promise<void> {
@@ -124,16 +144,18 @@ export function createUnionidReactor(options: UnionidReactorOptions): UnionidRea
           if (result !== 'done' || current !== pending) return;
           pending.finish(entries[i]!);
           notify();
-          void store();
+          storeSoon();
         });
       });
       taken = upTo;
       notify();
-      if (accepted.length === 0 && Date.now() - lastStoredAt >= checkpointEveryMs) void store();
+      storeSoon();
       return upTo;
     },
     async pause() {
       await queue?.stop();
+      if (storeTimer) clearTimeout(storeTimer);
+      storeTimer = null;
       await store();
       await storing;
       queue = null;

@@ -54,6 +54,8 @@ type Lane<P extends LedgerPage> = {
 };
 
 type Read<P> = { page: P; announcedAtStart: number };
+/** A page read (or being read), kept for the other processors at the same position. */
+type Kept<P> = { page: Promise<P>; announcedAtStart: number; full: boolean | null };
 
 /**
  * Follows the ledger for any number of processors (the outbox relay, the projections, the unionid
@@ -86,8 +88,12 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
    */
   let announced = 0;
   let nextSafetyPoll = Date.now() + safetyPollMs;
-  /** Pages read ahead after a full page, by the position they were read after. */
-  const readAhead = new Map<number, Read<Promise<P>>>();
+  /**
+   * The last few pages read (or read ahead), by the position they were read after: a processor
+   * that finishes its page after the others have read the next one is handed that read, if it is
+   * full or nothing was announced since it began — a read serves every processor it can.
+   */
+  const pages = new Map<number, Kept<P>>();
   const wake = createWakeSignal();
   /** Only `stop` ends these sleeps: a passive instance and a failed read wait at their own pace. */
   const stopSignal = createWakeSignal();
@@ -133,12 +139,27 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
     });
   }
 
+  function fetch(after: number): Kept<P> {
+    const kept: Kept<P> = { page: read(after, limit), announcedAtStart: announced, full: null };
+    kept.page.then(
+      (page) => (kept.full = page.events.length >= limit),
+      () => {
+        if (pages.get(after) === kept) pages.delete(after);
+      },
+    );
+    pages.delete(after);
+    pages.set(after, kept);
+    if (pages.size > 8) pages.delete(pages.keys().next().value!);
+    return kept;
+  }
+
+  /** A full page never changes; a short one read before the latest announcement may lack that commit. */
+  const usable = (kept: Kept<P> | undefined): kept is Kept<P> => kept !== undefined && (kept.full !== false || kept.announcedAtStart === announced);
+
   async function readPage(after: number): Promise<Read<P>> {
-    const ahead = readAhead.get(after);
-    readAhead.delete(after);
-    if (ahead) return { page: await ahead.page, announcedAtStart: ahead.announcedAtStart };
-    const announcedAtStart = announced;
-    return { page: await read(after, limit), announcedAtStart };
+    const kept = pages.get(after);
+    const chosen = usable(kept) ? kept : fetch(after);
+    return { page: await chosen.page, announcedAtStart: chosen.announcedAtStart };
   }
 
   /**
@@ -146,15 +167,13 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
    * pace of the slower of reading and handling, not of both in turn.
    */
   function readAheadAfter(position: number): void {
-    if (readAhead.has(position)) return;
-    if (readAhead.size >= 4) readAhead.delete(readAhead.keys().next().value!);
-    const page = read(position, limit);
-    page.catch(() => {}); // surfaced when (and only if) the page is used
-    readAhead.set(position, { page, announcedAtStart: announced });
+    if (!usable(pages.get(position))) fetch(position).page.catch(() => {}); // surfaced when (and only if) the page is used
   }
 
   /** Starts what is due: checkpoint loads, then reads shared by the lanes at the same position, and their pages. */
   async function schedule(now: number): Promise<void> {
+    const lowest = Math.min(...lanes.map((lane) => (lane.loaded && lane.position !== null ? lane.position : Infinity)));
+    for (const after of pages.keys()) if (after < lowest) pages.delete(after);
     for (const lane of lanes) {
       if (lane.busy || lane.loaded || lane.retryAt > now) continue;
       run(lane, async () => {
@@ -198,7 +217,7 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
 
   async function pauseProcessors(): Promise<void> {
     await settle();
-    readAhead.clear();
+    pages.clear();
     for (const lane of lanes) {
       try {
         await lane.processor.pause?.();
@@ -247,7 +266,9 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
         wake.signalled = false;
         const now = Date.now();
         if (now >= nextSafetyPoll) {
+          // A notification may have been lost: everyone reads afresh.
           nextSafetyPoll = now + safetyPollMs;
+          pages.clear();
           for (const lane of lanes) {
             lane.caughtUpAt = null;
             if (lane.position === null && !lane.busy) lane.loaded = false;
@@ -258,7 +279,7 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
         if (!stopped) await wake.sleep(sleepMs(Date.now()));
       } catch (error) {
         lastError = fail(error, null);
-        readAhead.clear();
+        pages.clear();
         if (!stopped) await stopSignal.sleep(retryMs);
       }
     }

@@ -134,6 +134,39 @@ describe('ledger consumer (PostgreSQL)', () => {
     expect(a.deliveries.at(-1)!.page.events).toEqual([]);
   });
 
+  it('hands a processor that finishes late the page the others read meanwhile, when nothing was committed since', async () => {
+    const start = await ledger.head();
+    const reads: number[] = [];
+    let release: (() => void) | null = null;
+    const fast = recorder('fast', { checkpoint: start });
+    // Busy with its first commits for a while.
+    const slow = recorder('slow', {
+      checkpoint: start,
+      before: (_delivery, events) => (events.length > 0 && release === null ? new Promise<void>((resolve) => (release = resolve)) : undefined),
+    });
+    const c = consumer({
+      name: 'late-reader',
+      read: async (after, limit) => {
+        reads.push(after);
+        return { events: await ledger.read({ after, limit }) };
+      },
+    });
+    c.add(fast.processor);
+    c.add(slow.processor);
+    c.start();
+    await until(() => c.status().processors.every((p) => p.position === start && !p.busy), 10_000);
+    const first = await appendMany(3, 'late-a');
+    await until(() => fast.seen.length === 3 && release !== null, 10_000);
+    const second = await appendMany(3, 'late-b');
+    await until(() => fast.seen.length === 6, 10_000);
+    release!();
+    await until(() => slow.seen.length === 6, 10_000);
+    expect(slow.seen).toEqual(range(start + 1, second));
+    expect(slow.deliveries.filter((d) => d.page.events.length > 0).map((d) => d.after)).toEqual([start, first]);
+    expect(slow.deliveries.at(-1)!.page).toBe(fast.deliveries.at(-1)!.page);
+    expect(reads.filter((after) => after === first)).toHaveLength(1);
+  });
+
   it('retries a failing processor from its checkpoint after the pause, and holds up no other processor meanwhile', async () => {
     const start = await ledger.head();
     let failures = 0;
