@@ -23,7 +23,8 @@ export type UnionidReactorOptions = {
   /**
    * The checkpoint is stored at most this often (and at a shutdown): one small write a second
    * however busy the webhook, at the price of a crash asking WeChat again about at most a second's
-   * finished lookups (an answer already in the ledger appends nothing).
+   * finished lookups (an answer the ledger already has appends nothing, unless it came through
+   * the other API this time: `via` is part of the fact).
    */
   checkpointEveryMs?: number;
 };
