@@ -23,9 +23,9 @@ onParentMessage(
       server = await startServer(config);
       sendToParent({ type: 'listening', url: server.url });
     } else if (message.type === 'stats') {
-      const { ledger, unionidResolver } = server!.service;
+      const { ledger, unionidReactor } = server!.service;
       const verified = await ledger.verify();
-      sendToParent({ type: 'stats', head: await ledger.head(), verified, resolver: unionidResolver.stats() });
+      sendToParent({ type: 'stats', head: await ledger.head(), verified, resolver: unionidReactor!.stats() });
     }
   },
   async () => {

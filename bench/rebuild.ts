@@ -17,7 +17,7 @@ import type { NewEvent } from '../src/ledger/events.ts';
 import { createLedger } from '../src/ledger/ledger.ts';
 import { migrateToLatest } from '../src/ledger/migrate.ts';
 import { openStorage } from '../src/ledger/openStorage.ts';
-import { createProjectionRunner } from '../projections/daemon.ts';
+import { createProjectionRunner } from '../projections/projectionRunner.ts';
 import { verifyProjections } from '../projections/verifyProjections.ts';
 import { ADMIN_URL } from './benchDatabase.ts';
 import { benchFlags } from './benchFlags.ts';
@@ -81,13 +81,11 @@ export async function main(args: string[]): Promise<void> {
   const runner = createProjectionRunner({
     ledger,
     ctx,
-    daemon: {
-      onApplied(batch) {
-        if (!batch.rebuilding) return;
-        const t = (trace[batch.name] ??= { batches: 0, first: Date.now(), last: 0 });
-        t.batches++;
-        t.last = Date.now();
-      },
+    onApplied(batch) {
+      if (!batch.rebuilding) return;
+      const t = (trace[batch.name] ??= { batches: 0, first: Date.now(), last: 0 });
+      t.batches++;
+      t.last = Date.now();
     },
   }).start();
   let started = Date.now();

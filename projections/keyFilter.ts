@@ -1,11 +1,19 @@
 /**
- * A Bloom filter of the keys a version's table holds, kept by the daemon that folded that version
+ * A Bloom filter of the keys a version's table holds, kept by the processor that folded that version
  * from position 0 itself. A key it has never seen cannot have a row, so the batch's load skips
  * it: a rebuild meets every key for the first time once, and each such miss would otherwise cost
  * an index probe. A false positive only costs the probe; there are no false negatives. Fixed
  * size (4 MiB by default): past its design capacity it loses precision, never correctness.
  */
 export type KeyFilter = { add(key: string): void; mightContain(key: string): boolean };
+
+/**
+ * The filter's key for a row or a key: deduplicates cheaply (NUL cannot occur in PostgreSQL
+ * text); the folds' own `keyOf` is JSON, and they already call it often enough.
+ */
+export function filterKeyOf(key: { appid: string; openid: string }): string {
+  return `${key.appid}\u0000${key.openid}`;
+}
 
 export function createKeyFilter(bits = 1 << 25, hashes = 5): KeyFilter {
   const words = new Uint32Array(Math.ceil(bits / 32));

@@ -2,7 +2,13 @@ import type { LedgerEvent } from '../src/ledger/events.ts';
 import type { Key } from './key.ts';
 
 export type AccountKind = 'oa' | 'mp' | 'web';
-export type ProjectionName = 'identity-links' | 'follow-state';
+/** Every projection, by name: the one list (the HTTP routes, the CLI, the tables go by it). */
+export const PROJECTION_NAMES = ['identity-links', 'follow-state'] as const;
+export type ProjectionName = (typeof PROJECTION_NAMES)[number];
+
+export function isProjectionName(value: string): value is ProjectionName {
+  return (PROJECTION_NAMES as readonly string[]).includes(value);
+}
 
 /** What a fold may know besides the events. Never the clock: a rebuild must give the same rows. */
 export type ProjectionContext = {
@@ -11,13 +17,13 @@ export type ProjectionContext = {
 };
 
 /**
- * What the projection daemon needs to drive any projection without knowing it: the keys a batch
- * touches (so it loads only those rows), how one event changes them, and a fold from scratch
- * (`verify` compares it with the live tables).
+ * What the projection processors need to drive any projection without knowing it: the keys a
+ * batch touches (so they load only those rows), how one event changes them, and a fold from
+ * scratch (`verify` compares it with the live tables).
  */
 export type Projection<Row> = {
   name: ProjectionName;
-  /** Bump whenever the same events would fold to different rows: the daemon rebuilds on a mismatch. */
+  /** Bump whenever the same events would fold to different rows: the projections rebuild on a mismatch. */
   codeVersion: number;
   keysOf(event: LedgerEvent): Key[];
   /**

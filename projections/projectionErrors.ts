@@ -1,6 +1,6 @@
 /** Errors of the read side. Each carries a stable `code` for HTTP error bodies. */
 
-/** No active version yet (the daemon has not started once on this database): answer 503. */
+/** No active version yet (the projections have never run on this database): answer 503. */
 export class ProjectionUnavailableError extends Error {
   override name = 'ProjectionUnavailableError';
   readonly code = 'projection_unavailable';

@@ -9,13 +9,13 @@ const LOCAL_EVENT = 'projection:rebuild';
 type Shared = { users: number; unlisten: Promise<() => Promise<void>> | null };
 const shared = new WeakMap<Storage, Shared>();
 
-/** Wakes the daemons of `name` at once: in this process directly, in others through NOTIFY. */
+/** Wakes the rebuild of `name` at once: in this process directly, in others through NOTIFY. */
 export async function signalRebuild(storage: Storage, name: ProjectionName): Promise<void> {
   storage.local.emit(LOCAL_EVENT, name);
   if (storage.kind === 'postgres') await sql`select pg_notify(${REBUILD_CHANNEL}, ${name})`.execute(storage.db);
 }
 
-/** One LISTEN connection per Storage, however many daemons listen. Returns the unsubscribe. */
+/** One LISTEN connection per Storage, however many runners listen. Returns the unsubscribe. */
 export function onRebuildRequested(storage: Storage, listener: (name: ProjectionName) => void): () => Promise<void> {
   storage.local.on(LOCAL_EVENT, listener);
   let entry = shared.get(storage);

@@ -27,7 +27,7 @@ const MAX_REPORTED = 20;
 
 /**
  * Compares each active table with a fresh fold of the ledger up to that table's checkpoint. The
- * rows and the checkpoint are read in one snapshot (repeatable read), so a daemon applying
+ * rows and the checkpoint are read in one snapshot (repeatable read), so a batch applied
  * meanwhile cannot make a correct table look wrong.
  */
 export async function verifyProjections(

@@ -3,6 +3,7 @@ import { openStorage } from './ledger/openStorage.ts';
 import { createService } from './createService.ts';
 import { createLogger } from './observability/logger.ts';
 import { verifyProjections } from '../projections/verifyProjections.ts';
+import { isProjectionName, PROJECTION_NAMES } from '../projections/projection.ts';
 import { migrateToLatest } from './ledger/migrate.ts';
 import { startServer } from './serve.ts';
 import { startSimulatorFromEnv } from './simulator/main.ts';
@@ -76,11 +77,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'rebuild': {
       const requested = args.positionals;
-      const names = requested.length > 0 ? requested : ['identity-links', 'follow-state'];
-      const unknown = names.filter((name) => name !== 'identity-links' && name !== 'follow-state');
+      const names = requested.length > 0 ? requested : [...PROJECTION_NAMES];
+      const unknown = names.filter((name) => !isProjectionName(name));
       if (unknown.length > 0) {
-        const meant = closestMatch(unknown[0]!, ['identity-links', 'follow-state']);
-        console.error(`unknown projection: ${unknown.join(', ')} (identity-links, follow-state)${meant ? `; did you mean ${meant}?` : ''}`);
+        const meant = closestMatch(unknown[0]!, [...PROJECTION_NAMES]);
+        console.error(`unknown projection: ${unknown.join(', ')} (${PROJECTION_NAMES.join(', ')})${meant ? `; did you mean ${meant}?` : ''}`);
         return EXIT_CODES.usage;
       }
       const service = await createService(loadConfig({ configPath }), { background: false, logger: quietLogger() });
@@ -89,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
         // that service does, and this waits for the switch.
         service.projections.start();
         const started = Date.now();
-        const rebuilt = await Promise.all(names.map((name) => service.projections.rebuild(name as 'identity-links' | 'follow-state', { timeoutMs: 60 * 60_000 })));
+        const rebuilt = await Promise.all(names.filter(isProjectionName).map((name) => service.projections.rebuild(name, { timeoutMs: 60 * 60_000 })));
         console.log(`rebuilt ${rebuilt.map((r) => `${r.name} (now v${r.version})`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
         return 0;
       } finally {

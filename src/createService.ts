@@ -12,15 +12,19 @@ import { createWechatClient, type WechatClient } from './wechat/api/wechatClient
 import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { instrumentService } from './observability/instrumentService.ts';
-import { createUnionidResolver, type UnionidResolver } from './commands/unionidResolver.ts';
+import { createUnionidReactor, UNIONID_REACTOR, type UnionidReactor } from './commands/unionidReactor.ts';
+import { createLedgerConsumer, type LedgerConsumer } from './ledger/consumer/ledgerConsumer.ts';
+import { CursorCheckpoint } from './ledger/consumer/cursorCheckpoint.ts';
 import { createSessionKeyVault, type SessionKeyVault } from './commands/sessionKeyVault.ts';
 import { createProjectionRunner, type ProjectionRunner } from '../projections/projectionRunner.ts';
 import type { ProjectionContext } from '../projections/projection.ts';
 
 export type ServiceOptions = {
   logger?: Logger;
-  /** Run the relay and the background workers (false for one-shot CLI commands). */
+  /** Run the ledger consumers (relay, projections, unionid reactor) (false for one-shot CLI commands). */
   background?: boolean;
+  /** Look up the unionid after each subscribe (the unionid reactor); false where pushes are appended by hand as history. */
+  unionidLookups?: boolean;
 };
 
 export type Service = {
@@ -30,10 +34,13 @@ export type Service = {
   storage: Storage;
   ledger: Ledger;
   publisher: Publisher;
+  /** Follows the ledger for the outbox relay, the live projections and the unionid reactor. */
+  consumer: LedgerConsumer;
   relay: OutboxRelay;
   accounts: Map<string, Account>;
   wechat(appid: string): WechatClient | undefined;
-  unionidResolver: UnionidResolver;
+  /** Null when `unionidLookups` is false. */
+  unionidReactor: UnionidReactor | null;
   vault: SessionKeyVault;
   projections: ProjectionRunner;
   projectionContext: ProjectionContext;
@@ -42,8 +49,9 @@ export type Service = {
 
 /**
  * Wires one service instance: storage (PostgreSQL or PGlite) migrated to the latest schema, the
- * ledger, the bus (JetStream or in-process) with its relay, WeChat clients sharing one token
- * store, and the background workers. Everything stateful lives in the database, so any number
+ * ledger, the consumer that follows it (the outbox relay to the bus — JetStream or in-process —,
+ * the live projections, the unionid reactor) and the projections' rebuild, WeChat clients sharing
+ * one token store. Everything stateful lives in the database, so any number
  * of instances may run against one PostgreSQL.
  */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
@@ -78,14 +86,21 @@ export async function createService(config: Config, options: ServiceOptions = {}
     throw error;
   }
   const publisher: Publisher = config.natsUrl ? await createNatsPublisher({ url: config.natsUrl, maxAgeSeconds: config.nats.streamMaxAgeSeconds }) : createInProcessBus();
-  const relay = createOutboxRelay({
+  // One consumer follows the ledger for all three processors: one leader lock, one read per page.
+  const consumer = createLedgerConsumer({
     ledger,
+    name: 'live',
+    batchSize: 2000,
+    onError(error, processor) {
+      logger.warn({ err: error.message, processor, publisher: publisher.name }, `${processor ?? 'ledger consumer'}: failed, will retry`);
+    },
+  });
+  const relay = createOutboxRelay({
+    consumer,
+    db: storage.db,
     publisher,
     onPublished(_count, lagMs) {
       metrics.relayPublishLag.observe(lagMs / 1000);
-    },
-    onError(error) {
-      logger.warn({ err: error.message, publisher: publisher.name }, 'outbox relay: publish failed, will retry');
     },
   });
   await instrumentService(metrics, { ledger, storage, relay });
@@ -111,24 +126,26 @@ export async function createService(config: Config, options: ServiceOptions = {}
     }
     return client;
   };
-  const unionidResolver = createUnionidResolver({ ledger, clientOf: wechat, logger });
   const vault = createSessionKeyVault(storage.db, config.sessionKeySecret);
   const projectionContext: ProjectionContext = { kindOf: (appid) => accounts.get(appid)?.kind };
   const projections = createProjectionRunner({
     ledger,
     ctx: projectionContext,
-    daemon: {
-      // Readiness says only that a projection is failing; the reason belongs in the log.
-      onError(error) {
-        logger.warn({ err: error.message }, 'projection daemon failed; retrying');
-      },
-      onApplied() {
-        for (const status of projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
-      },
+    consumer,
+    // Readiness says only that a projection is failing; the reason belongs in the log.
+    onError(error) {
+      logger.warn({ err: error.message }, 'projection daemon failed; retrying');
+    },
+    onApplied() {
+      for (const status of projections.status()) metrics.projectionLag.set({ projection: status.name }, status.lag);
     },
   });
+  const unionidReactor =
+    options.unionidLookups === false ? null : createUnionidReactor({ consumer, ledger, clientOf: wechat, kindOf: projectionContext.kindOf, logger });
+  // Before any push is taken: a first start reacts to subscribes from now on, not to the history.
+  if (unionidReactor) await CursorCheckpoint.load(storage.db, UNIONID_REACTOR, () => ledger.head());
   if (options.background !== false) {
-    relay.start();
+    consumer.start();
     projections.start();
   }
 
@@ -139,17 +156,17 @@ export async function createService(config: Config, options: ServiceOptions = {}
     storage,
     ledger,
     publisher,
+    consumer,
     relay,
     accounts,
     wechat,
-    unionidResolver,
+    unionidReactor,
     vault,
     projections,
     projectionContext,
     async close() {
       await projections.stop();
-      await relay.stop();
-      await unionidResolver.stop();
+      await consumer.stop();
       await ledger.close();
       await publisher.close();
       await storage.close();

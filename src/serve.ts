@@ -4,7 +4,8 @@ import type { Config, HttpSettings } from './config/schema.ts';
 import { createService, type Service } from './createService.ts';
 import { createApp, type RouteModule } from './http/createApp.ts';
 import type { Logger } from './observability/logger.ts';
-import { jobRoutes, startJobRunner, type JobRunnerOptions } from './jobs/index.ts';
+import { jobRoutes } from './http/jobRoutes.ts';
+import { startJobRunner, type JobRunnerOptions } from './jobs/index.ts';
 import { trackInFlight } from './http/drainHttpServer.ts';
 
 export type RunningServer = { service: Service; url: string; port: number; hostname: string; close(): Promise<void> };

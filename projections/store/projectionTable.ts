@@ -1,7 +1,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { keyOf, type Key } from '../key.ts';
 import type { ProjectionName } from '../projection.ts';
-import { columnList, loadRowsQuery, writeRowsQuery, type Column } from './tableColumns.ts';
+import { columnList, loadRowsQuery, writeRowsParts, type Column } from './tableColumns.ts';
 
 /** Any connection or transaction: table code never decides where it runs. */
 export type Queryable = Kysely<any>;
@@ -10,8 +10,8 @@ export type Queryable = Kysely<any>;
 export type RowChanges<Row> = { insert: readonly Row[]; update: readonly Row[] };
 
 /**
- * The SQL side of one projection: its versioned table and the two statements the daemon runs per
- * batch (load the touched rows; write the changed ones with the checkpoint), each one round trip
+ * The SQL side of one projection: its versioned table and the two statements a batch takes
+ * (load the touched rows; write the changed ones with the checkpoint), each one round trip
  * whatever the batch size. Rows cross the boundary as the fold's own row type, so the fold never sees SQL.
  */
 export type ProjectionTable<Row> = {
@@ -21,8 +21,11 @@ export type ProjectionTable<Row> = {
   /** The indexes queries need; idempotent, created before a version becomes active. */
   createIndexes(db: Queryable, table: string): Promise<void>;
   load(db: Queryable, table: string, keys: readonly Key[]): Promise<Row[]>;
-  /** Writes the changes only if `advance` (a checkpoint compare-and-set) moves; false if it did not. */
-  writeIfAdvanced(db: Queryable, table: string, changes: RowChanges<Row>, advance: RawBuilder<{ moved: number }>): Promise<boolean>;
+  /**
+   * The changes as CTEs named after `tag`, written only if `advance` (a checkpoint
+   * compare-and-set, as CTE `<tag>moved`) moves: see writeBatches.ts, which runs them.
+   */
+  writeParts(tag: string, table: string, changes: RowChanges<Row>, advance: RawBuilder<{ moved: number }>): RawBuilder<unknown>[];
   /** Every row, for `verifyProjections`. */
   readAll(db: Queryable, table: string): Promise<Row[]>;
   keyOfRow(row: Row): string;
@@ -52,10 +55,7 @@ export function defineProjectionTable<Row extends Key, SqlRow>(definition: {
       const { rows } = await loadRowsQuery<Row, SqlRow>(table, columns, keys).execute(db);
       return rows.map(fromSql);
     },
-    async writeIfAdvanced(db, table, changes, advance) {
-      const { rows } = await writeRowsQuery(table, columns, changes, advance).execute(db);
-      return rows.length === 1;
-    },
+    writeParts: (tag, table, changes, advance) => writeRowsParts(tag, table, columns, changes, advance),
     async readAll(db, table) {
       const { rows } = await sql<SqlRow>`select ${columnList(columns)} from ${sql.table(table)}`.execute(db);
       return rows.map(fromSql);

@@ -38,34 +38,36 @@ export function arrayLiteral<T>(items: readonly T[], value: (item: T) => unknown
 }
 
 /**
- * A batch's rows and its checkpoint in ONE statement (its own transaction): `advance` is the
- * checkpoint's compare-and-set (`returning 1 as moved`), and the rows are written only if it
- * moved. Another applier that wrote these rows since they were loaded has moved the checkpoint
- * too, so a stale batch writes nothing; one writing at the same time holds the checkpoint's row
- * lock, and this statement waits for it, then finds the checkpoint moved. So the caller knows
- * which rows are new (plain inserts) and which it loaded (updates), with no need for
- * `on conflict`, whose speculative insertion costs about 40% more per row. Answers one row if
- * the batch was written.
+ * One table's share of a batch write, as the CTEs of a statement (writeBatches.ts joins the
+ * shares of several tables into ONE statement, its own transaction), named after `tag`:
+ * `<tag>moved` is `advance`, the checkpoint's compare-and-set (`returning 1 as moved`), and the
+ * rows are written only if it moved. Another applier that wrote these rows since they were loaded
+ * has moved the checkpoint too, so a stale batch writes nothing; one writing at the same time
+ * holds the checkpoint's row lock, and this statement waits for it, then finds the checkpoint
+ * moved. So the caller knows which rows are new (plain inserts) and which it loaded (updates),
+ * with no need for `on conflict`, whose speculative insertion costs about 40% more per row.
  */
-export function writeRowsQuery<Row>(
+export function writeRowsParts<Row>(
+  tag: string,
   table: string,
   columns: readonly Column<Row>[],
   changes: { insert: readonly Row[]; update: readonly Row[] },
   advance: RawBuilder<{ moved: number }>,
-): RawBuilder<{ moved: number }> {
+): RawBuilder<unknown>[] {
   const names = columnList(columns);
-  const parts = [sql`moved as (${advance})`];
+  const moved = sql.id(`${tag}moved`);
+  const parts = [sql`${moved} as (${advance})`];
   if (changes.update.length > 0) {
     const assignments = sql.raw(columns.filter((c) => !KEY.has(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
-    parts.push(sql`updated as (update ${sql.table(table)} t set ${assignments}
+    parts.push(sql`${sql.id(`${tag}updated`)} as (update ${sql.table(table)} t set ${assignments}
             from unnest(${columnArrays(columns, changes.update)}) as u(${names})
-            where t.appid = u.appid and t.openid = u.openid and exists (select 1 from moved))`);
+            where t.appid = u.appid and t.openid = u.openid and exists (select 1 from ${moved}))`);
   }
   if (changes.insert.length > 0) {
-    parts.push(sql`inserted as (insert into ${sql.table(table)} (${names})
-            select * from unnest(${columnArrays(columns, changes.insert)}) where exists (select 1 from moved))`);
+    parts.push(sql`${sql.id(`${tag}inserted`)} as (insert into ${sql.table(table)} (${names})
+            select * from unnest(${columnArrays(columns, changes.insert)}) where exists (select 1 from ${moved}))`);
   }
-  return sql<{ moved: number }>`with ${sql.join(parts)} select moved from moved`;
+  return parts;
 }
 
 /** The rows of the given keys, in one select: an index probe per key, joined from two arrays. */

@@ -54,9 +54,6 @@ export function callbackRoutes(service: Service) {
       service.metrics.pushes.inc({ appid: account.appid, kind: result.push.kind, outcome });
       if (result.duplicate) service.metrics.ledgerDedupeHits.inc({ source: 'webhook' });
       if (result.erasure) service.metrics.erasures.inc({ appid: account.appid, reason: result.erasure.reason });
-      if (result.push.kind === 'subscribe' && !result.duplicate && account.kind === 'oa' && result.events[0]) {
-        service.unionidResolver.enqueue(account.appid, result.push.openid, result.events[0]!.id);
-      }
       return c.text('success');
     },
   );

@@ -4,8 +4,7 @@ import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
 import { requireUnlimitedKey, type createAuth } from './auth.ts';
-
-const NAMES = ['identity-links', 'follow-state'] as const;
+import { isProjectionName, PROJECTION_NAMES } from '../../projections/projection.ts';
 
 /** The read side's operations: status and lag, blue/green rebuild, and verification. */
 export function projectionRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
@@ -42,8 +41,8 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
     async (c) => {
       requireUnlimitedKey(c, 'a rebuild (it folds every account)');
       const name = c.req.valid('param').name;
-      if (!(NAMES as readonly string[]).includes(name)) throw new HttpError(404, 'unknown_projection', `no projection named ${name} (${NAMES.join(', ')})`);
-      const started = await service.projections.rebuild(name as (typeof NAMES)[number], { wait: false });
+      if (!isProjectionName(name)) throw new HttpError(404, 'unknown_projection', `no projection named ${name} (${PROJECTION_NAMES.join(', ')})`);
+      const started = await service.projections.rebuild(name, { wait: false });
       return c.json(started, 202);
     },
   );

@@ -1,10 +1,10 @@
 /**
  * The long-running jobs (shared/DESIGN.md §8 `jobs/`): follower reconciliation, unionid
  * backfill, openid conversion. The service wires `startJobRunner` (with the projections, which
- * the jobs read) and the `jobRoutes` HTTP module; the CLI runs jobs in its own process.
+ * the jobs read); the HTTP routes (src/http/jobRoutes.ts) call these; the CLI runs jobs in its own
+ * process.
  */
 export { startJobRunner, type JobRunner, type JobRunnerOptions } from './runner/startJobRunner.ts';
-export { jobRoutes } from '../http/jobRoutes.ts';
 export { jobSettings, type JobSettings } from './jobSettings.ts';
 export { requestReconciliation, type RequestedJob } from './requestReconciliation.ts';
 export { requestUnionidBackfill } from './requestUnionidBackfill.ts';

@@ -8,19 +8,16 @@ import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from './ledgerLock.ts';
 import { InvalidEventError, LedgerUnavailableError } from './ledgerErrors.ts';
 import { isConnectionError } from './isConnectionError.ts';
 import { prepareEvent } from './prepareEvent.ts';
-import { headPosition, MAX_READ_LIMIT, readByIdempotencyKeys, readEvents, type ReadContext, type ReadFilter } from './readEvents.ts';
+import { headPosition, readByIdempotencyKeys, readEvents, readLedgerPage, type ReadContext, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
-import { createWakeSignal } from './wakeSignal.ts';
 import { createKeyring, DEVELOPMENT_MASTER_KEY, type Keyring } from './keys/masterKeys.ts';
 import { loadPseudonymSecret } from './keys/ledgerSecrets.ts';
 import { createPseudonyms, type Pseudonyms } from './keys/pseudonyms.ts';
 import { createSubjectKeys, type SubjectKeys } from './keys/subjectKeys.ts';
 
 export type AppendOptions = { expectedVersion?: number };
-export type Subscription = { stop(): Promise<void>; readonly position: number };
 
 export type LedgerOptions = GroupCommitOptions & {
-  safetyPollMs?: number;
   /**
    * Master keys, current first (decoded, 32 bytes each): they wrap the ledger's keys in the
    * database. Defaults to a fixed development key — for tests and benchmarks only; the service
@@ -36,7 +33,8 @@ export type LedgerPrivacy = { keyring: Keyring; pseudonyms: Pseudonyms; subjectK
 
 /**
  * The ledger as the rest of the service sees it: append (validated, group-committed,
- * idempotent), read, subscribe (woken by commits in any process), verify.
+ * idempotent), read, verify, and `onAppend` — commits in any process announced, which is how
+ * its followers (consumer/ledgerConsumer.ts) know when to read.
  */
 export type Ledger = ReturnType<typeof createLedger>;
 
@@ -93,48 +91,6 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   }
 
   /**
-   * Calls `handler` with every event after `after`, in order, in pages, then waits for commits.
-   * The handler's promise is awaited before the next page: back-pressure, no skipped events.
-   */
-  function subscribe(after: number, handler: (events: LedgerEvent[]) => Promise<void>, subscribeOptions: { batchSize?: number } = {}): Subscription {
-    let position = after;
-    let stopped = false;
-    const wakeSignal = createWakeSignal();
-    const onAppend = () => wakeSignal.wake();
-    wake.on('appended', onAppend);
-    const safetyPollMs = options.safetyPollMs ?? 5000;
-    const done = (async () => {
-      await listenOnce();
-      while (!stopped) {
-        wakeSignal.signalled = false;
-        // A page is full at what readEvents returns at most, not at what was asked for.
-        const limit = Math.min(subscribeOptions.batchSize ?? 1000, MAX_READ_LIMIT);
-        const page = await readEvents(await readContext(), { after: position, limit });
-        if (page.length > 0) {
-          await handler(page);
-          position = page[page.length - 1]!.position;
-          if (page.length === limit) continue;
-        }
-        // A short page holds every commit made before the read began (positions are
-        // commit-ordered); any later one is announced after `signalled` was cleared, so the sleep
-        // returns at once or is woken.
-        if (!stopped) await wakeSignal.sleep(safetyPollMs);
-      }
-    })();
-    return {
-      get position() {
-        return position;
-      },
-      async stop() {
-        stopped = true;
-        wake.off('appended', onAppend);
-        wakeSignal.wake();
-        await done;
-      },
-    };
-  }
-
-  /**
    * Runs `work` in one transaction that holds the ledger's append lock from its first statement,
    * so no append interleaves with it; `append` adds events inside that transaction (one
    * `ledger_append` call each, all or nothing with the rest of `work`). Followers are woken after
@@ -176,6 +132,8 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
     append,
     exclusive,
     read: async (filter?: ReadFilter) => readEvents(await readContext(), filter),
+    /** The consumer's page: every event after `after`, with the erasure epoch of its snapshot (readLedgerPage). */
+    readPage: async (after: number, limit: number) => readLedgerPage(await readContext(), after, limit),
     head: () => headPosition(storage.db),
     findByIdempotencyKeys: async (keys: string[]) => readByIdempotencyKeys(await readContext(), keys),
     verify: () => verifyLedger(storage.db),
@@ -184,8 +142,11 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
      * narrowly. The service awaits it at start, so a wrong master key stops the start.
      */
     privacy,
-    subscribe,
-    /** Resolves on the next commit seen by this process (local or, on PostgreSQL, any process). */
+    /**
+     * Calls `listener` with the head after each commit seen by this process (its own, and on
+     * PostgreSQL any process's, through LISTEN); with 0 when the LISTEN session came back after
+     * losing its connection (commits may have gone unannounced). Returns the unsubscribe.
+     */
     onAppend(listener: (head: number) => void): () => void {
       void listenOnce();
       wake.on('appended', listener);

@@ -286,11 +286,10 @@ async function openPglite(dataDir: string): Promise<Storage> {
     kind: 'pglite',
     db,
     local,
-    async listen(channel, onNotify) {
-      local.on(`notify:${channel}`, onNotify);
-      return async () => {
-        local.off(`notify:${channel}`, onNotify);
-      };
+    // One process owns a PGlite directory, so there is no other process to hear from: commits
+    // and requests are announced in-process (`local`) by whoever makes them.
+    async listen() {
+      return async () => {};
     },
     async tryLock(key) {
       if (held.has(key)) return null;

@@ -74,6 +74,27 @@ async function ledgerAppids(db: Db): Promise<string[]> {
   return rows.map((row) => row.appid);
 }
 
+/**
+ * The page after `after` for the ledger's consumer (ledger/consumer/): every event, opened, and
+ * the erasure epoch read in the same statement — so in the same snapshot as the keys that
+ * opened them. A projection write folded from this page is conditional on that epoch
+ * (ProjectionVersions.advanceQuery): an erasure committed since makes it fold the page again.
+ */
+export async function readLedgerPage(ctx: ReadContext, after: number, limit: number): Promise<LedgerEvent[] & { erasureEpoch?: number }> {
+  const rows = await ctx.db
+    .selectFrom('events as e')
+    .leftJoin('subject_keys as k', 'k.id', 'e.subject_key')
+    .selectAll('e')
+    .select(['k.kid as key_kid', 'k.wrapped as key_wrapped', sql<number | string>`(select epoch from erasure_epoch)`.as('erasure_epoch')])
+    .where('e.position', '>', after)
+    .orderBy('e.position')
+    .limit(Math.min(Math.max(limit, 1), MAX_READ_LIMIT))
+    .execute();
+  const events: LedgerEvent[] & { erasureEpoch?: number } = (rows as EventRow[]).map((row) => openEvent(row, ctx.subjectKeys));
+  if (rows[0]) events.erasureEpoch = Number(rows[0].erasure_epoch);
+  return events;
+}
+
 export async function headPosition(db: Db): Promise<number> {
   const row = await db.selectFrom('events').select('position').orderBy('position', 'desc').limit(1).executeTakeFirst();
   return row ? Number(row.position) : 0;

@@ -1,7 +1,7 @@
 /**
- * "Sleep until woken or until the timeout" for the loops that follow the ledger (outbox relay,
- * subscribers, job runner). `wake()` between a loop's read and its sleep is not slept through:
- * it sets `signalled`, which the loop clears before each read and checks before sleeping.
+ * "Sleep until woken or until the timeout" for the service's loops (the ledger consumer, the job
+ * runner). `wake()` between a loop's work and its sleep is not slept through: it sets
+ * `signalled`, which the loop clears before its work and which makes the next sleep return at once.
  */
 export function createWakeSignal() {
   let wakeUp: (() => void) | null = null;

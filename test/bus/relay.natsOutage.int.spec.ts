@@ -4,7 +4,9 @@ import { openTestStorage } from '../support/testDatabase.ts';
 import { startThrowawayNats } from '../support/throwawayNats.ts';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import { createNatsPublisher } from '../../src/bus/natsPublisher.ts';
-import { createOutboxRelay, type OutboxRelay } from '../../src/bus/outboxRelay.ts';
+import { createOutboxRelay, type RelayStatus } from '../../src/bus/outboxRelay.ts';
+import { createLedgerConsumer } from '../../src/ledger/consumer/ledgerConsumer.ts';
+import type { Publisher } from '../../src/bus/publisher.ts';
 import { STREAM_NAME } from '../../src/bus/subjectOf.ts';
 import { subscribed } from '../support/newEvents.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
@@ -23,16 +25,25 @@ async function readStream(nc: NatsConnection): Promise<{ subject: string; msgId:
   return out;
 }
 
+type RunningRelay = { status(): RelayStatus; stop(): Promise<void> };
+
 describe('outbox relay to JetStream', () => {
   let env: Awaited<ReturnType<typeof openTestStorage>>;
   let nats: Awaited<ReturnType<typeof startThrowawayNats>>;
   let ledger: Ledger;
-  let relay: OutboxRelay;
+  let relay: RunningRelay;
+  /** A relay on a consumer of its own (as the service's, named `live`): one leads across instances. */
+  const startRelay = (publisher: Publisher, retryMs: number): RunningRelay => {
+    const consumer = createLedgerConsumer({ ledger, name: 'live', retryMs });
+    const running = createOutboxRelay({ consumer, db: env.storage.db, publisher });
+    consumer.start();
+    return { status: () => running.status(), stop: () => consumer.stop() };
+  };
   beforeAll(async () => {
     env = await openTestStorage('postgres');
     nats = await startThrowawayNats();
     ledger = createLedger(env.storage);
-    relay = createOutboxRelay({ ledger, publisher: await createNatsPublisher({ url: nats.url, ackTimeoutMs: 1000 }), retryMs: 200 }).start();
+    relay = startRelay(await createNatsPublisher({ url: nats.url, ackTimeoutMs: 1000 }), 200);
   });
   afterAll(async () => {
     await relay.stop();
@@ -69,8 +80,9 @@ describe('outbox relay to JetStream', () => {
   });
 
   it('a second relay for the same destination stays passive while the first leads', async () => {
-    const second = createOutboxRelay({ ledger, publisher: await createNatsPublisher({ url: nats.url }), retryMs: 100 }).start();
-    await new Promise((r) => setTimeout(r, 500));
+    const second = startRelay(await createNatsPublisher({ url: nats.url }), 100);
+    // A passive relay reports the leader's cursor once it has tried for the lock and lost.
+    await until(() => second.status().cursor === relay.status().cursor, 5000, 'the second relay to try for the lock');
     expect(relay.status().leader).toBe(true);
     expect(second.status().leader).toBe(false);
     await second.stop();
@@ -79,7 +91,7 @@ describe('outbox relay to JetStream', () => {
   it('a relay restart from an old cursor does not show a consumer the same event id twice', async () => {
     await relay.stop();
     await env.storage.db.updateTable('outbox_cursors').set({ position: 0 }).execute();
-    relay = createOutboxRelay({ ledger, publisher: await createNatsPublisher({ url: nats.url }), retryMs: 200 }).start();
+    relay = startRelay(await createNatsPublisher({ url: nats.url }), 200);
     const head = await ledger.head();
     await until(() => relay.status().cursor === head, 30_000);
     const nc = await connect({ servers: nats.url });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, MP, startE2E, type E2E } from '../support/e2eHarness.ts';
+import { MP, startE2E, type E2E } from '../support/e2eHarness.ts';
 import { TSX } from '../support/tsx.ts';
 import { until } from '../support/until.ts';
 import { main } from '../../src/cli.ts';
@@ -44,7 +44,7 @@ describe('identity-ledger erase (a process of its own)', () => {
     const openid = e2e.simulator.state.openidOf(MP.appid, n);
     const code = e2e.simulator.state.issueCode(MP.appid, { openid });
     expect((await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: JSON.stringify({ code }) })).status).toBe(200);
-    await eventually(async () => (await e2e.api(`/v1/accounts/${MP.appid}/users/${openid}`)).status === 200);
+    await until(async () => (await e2e.api(`/v1/accounts/${MP.appid}/users/${openid}`)).status === 200, 15_000);
     return openid;
   }
 

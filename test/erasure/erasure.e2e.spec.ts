@@ -7,7 +7,8 @@ import { STREAM_NAME } from '../../src/bus/subjectOf.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { buildPush, sendPush } from '../../src/simulator/pushSender.ts';
-import { eventually, MP, OA, startE2E, type E2E } from '../support/e2eHarness.ts';
+import { MP, OA, startE2E, type E2E } from '../support/e2eHarness.ts';
+import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
 const json = (response: Response): Promise<any> => response.json();
@@ -39,12 +40,12 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     const mpOpenid = state().openidOf(MP.appid, n);
     const unionid = state().unionidOf(OA.appid, n);
     expect(await e2e.push(OA.appid, { event: 'subscribe', openid: oaOpenid, eventKey: `qrscene_p${n}` }, 'safe')).toEqual({ status: 200, body: 'success' });
-    await eventually(async () => (await ledger().read({ appid: OA.appid, openid: oaOpenid })).some((e) => e.type === 'unionid.resolved'));
+    await until(async () => (await ledger().read({ appid: OA.appid, openid: oaOpenid })).some((e) => e.type === 'unionid.resolved'), 15_000);
     const code = state().issueCode(MP.appid, { openid: mpOpenid, unionid });
     const { sessionKey } = state().codeDetails(code)!;
     const login = await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: JSON.stringify({ code }) });
     expect(await json(login)).toEqual({ openid: mpOpenid, unionid });
-    await eventually(async () => (await e2e.api(`/v1/unionids/${unionid}`)).status === 200 && (await json(await e2e.api(`/v1/unionids/${unionid}`))).accounts.length === 2);
+    await until(async () => (await e2e.api(`/v1/unionids/${unionid}`)).status === 200 && (await json(await e2e.api(`/v1/unionids/${unionid}`))).accounts.length === 2, 15_000);
     return { oaOpenid, mpOpenid, unionid, sessionKey };
   }
 
@@ -103,13 +104,13 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     // Consumers hear of it on JetStream: one identity.erased per identity, no personal data.
     const nc = await connect({ servers: e2e.natsUrl });
     const jsm = await nc.jetstreamManager();
-    const message = await eventually(async () => {
+    const message = await until(async () => {
       try {
         return await jsm.streams.getMessage(STREAM_NAME, { last_by_subj: `identity.events.identity.erased.${MP.appid}` });
       } catch {
         return undefined;
       }
-    });
+    }, 15_000);
     const published = message.json<LedgerEvent>();
     // The erased stream, which consumers delete their copies by: the MP identity's own.
     const mpStream = (await ledger().read({ appid: MP.appid, type: 'login.recorded', limit: 100 })).map((e) => e.stream);
@@ -126,7 +127,7 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     const subscribedAt = Math.floor(Date.now() / 1000) - 60;
     const subscribe = buildPush({ ...OA, format: 'xml', mode: 'safe' }, { event: 'subscribe', openid, createTime: subscribedAt });
     expect((await sendPush(`${e2e.url}/wechat/${OA.appid}/callback`, subscribe, { tries: 1 })).delivered).toBe(true);
-    await eventually(async () => (await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status === 200);
+    await until(async () => (await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status === 200, 15_000);
     expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid, createTime: subscribedAt + 10 }, 'safe')).toEqual({ status: 200, body: 'success' });
     expect((await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status).toBe(404);
     const head = await ledger().head();
@@ -140,10 +141,10 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
 
     // The person follows again: a new subject, with a key of its own.
     expect(await e2e.push(OA.appid, { event: 'subscribe', openid, createTime: subscribedAt + 20, eventKey: 'qrscene_back' }, 'safe')).toEqual({ status: 200, body: 'success' });
-    const user = await eventually(async () => {
+    const user = await until(async () => {
       const r = await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`);
       return r.status === 200 ? json(r) : undefined;
-    });
+    }, 15_000);
     expect(user.follow).toMatchObject({ subscribed: true, scene: 'back' });
     const trail = await ledger().read({ appid: OA.appid, openid });
     expect(trail.map((e) => [e.type, Boolean(e.erased)])).toEqual([
@@ -163,7 +164,7 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
       const code = state().issueCode(MP.appid, { openid });
       expect((await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: JSON.stringify({ code }) })).status).toBe(200);
     }
-    await eventually(async () => (await e2e.api(`/v1/accounts/${MP.appid}/users/${users[3]}`)).status === 200);
+    await until(async () => (await e2e.api(`/v1/accounts/${MP.appid}/users/${users[3]}`)).status === 200, 15_000);
     const target = `${e2e.url}/wechat/${MP.appid}/callback`;
     const account = { ...MP, mode: 'safe' as const };
     for (const [openid, format, event] of [
@@ -192,11 +193,11 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
       const openid = state().openidOf(OA.appid, 8);
       expect(await e2e.push(OA.appid, { event: 'subscribe', openid }, 'safe')).toEqual({ status: 200, body: 'success' });
       expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid }, 'safe')).toEqual({ status: 200, body: 'success' });
-      const user = await eventually(async () => {
+      const user = await until(async () => {
         const r = await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`);
         const body = r.status === 200 ? await json(r) : undefined;
         return body?.follow?.subscribed === false ? body : undefined;
-      });
+      }, 15_000);
       expect(user.openid).toBe(openid);
     } finally {
       service.accounts.get(OA.appid)!.erasure.onUnsubscribe = 'erase';

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, eventually, OA, type E2E } from '../support/e2eHarness.ts';
+import { startE2E, OA, type E2E } from '../support/e2eHarness.ts';
+import { until } from '../support/until.ts';
 import { REPO_ROOT } from '../support/serviceProcess.ts';
 import { TEST_SETTINGS } from '../jobs/support/jobsHarness.ts';
 
@@ -50,10 +51,10 @@ describe('operator endpoints', () => {
     const push = { event: 'subscribe' as const, openid, createTime: Math.floor(Date.now() / 1000) };
     expect(await e2e.push(OA.appid, push)).toEqual({ status: 200, body: 'success' });
     expect(await e2e.push(OA.appid, push)).toEqual({ status: 200, body: 'success' }); // WeChat's retry: deduped
-    const text = await eventually(async () => {
+    const text = await until(async () => {
       const t = await metrics();
       return sample(t, 'outbox_relay_leader{publisher="nats"}') === 1 && sample(t, 'bus_connected{publisher="nats"}') === 1 ? t : undefined;
-    });
+    }, 15_000);
     expect(sample(text, 'ledger_events_appended_by_type_total{type="follow.subscribed"}')).toBe(1);
     expect(text).toMatch(/^identity_ledger_build_info\{version="\d+\.\d+\.\d+",revision="[^"]+"\} 1$/m);
   });
@@ -63,7 +64,7 @@ describe('operator endpoints', () => {
     try {
       const started = await e2e.api(`/v1/accounts/${OA.appid}/reconciliations`, { method: 'POST' });
       expect(started.status).toBe(202);
-      const text = await eventually(async () => {
+      const text = await until(async () => {
         const t = await metrics();
         return sample(t, `job_progress_done_items{kind="reconciliation",appid="${OA.appid}",status="paused"}`) !== undefined ? t : undefined;
       }, 30_000);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2E, eventually, OA, MP, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { startE2E, OA, MP, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { until } from '../support/until.ts';
 
 const json = (response: Response): Promise<any> => response.json();
 
@@ -23,7 +24,7 @@ describe('identity and follow queries over HTTP', () => {
 
   it('an OA follower who never opened the MP is linked the moment the MP login with the same unionid arrives', async () => {
     expect((await e2e.push(OA.appid, { event: 'subscribe', openid: oaOpenid, eventKey: 'qrscene_poster' }, 'safe')).body).toBe('success');
-    await eventually(async () => (await e2e.server.service.ledger.read({ unionid })).length > 0);
+    await until(async () => (await e2e.server.service.ledger.read({ unionid })).length > 0, 15_000, 'the unionid', 50);
     const before = await json(await get(`/v1/follow-status?appid=${OA.appid}&viaAppid=${MP.appid}&viaOpenid=${mpOpenid}&minPosition=${await head()}`));
     expect(before).toEqual({ subscribed: false, openid: null });
 
@@ -64,9 +65,11 @@ describe('identity and follow queries over HTTP', () => {
   });
 
   it('?asOf answers from history', async () => {
-    beforeUnfollow = new Date().toISOString();
-    await new Promise((r) => setTimeout(r, 1100));
-    expect((await e2e.push(OA.appid, { event: 'unsubscribe', openid: oaOpenid })).body).toBe('success');
+    // CreateTime has one-second resolution: the unsubscribe is stamped the next whole second, and
+    // `beforeUnfollow` is the millisecond before it (after everything pushed so far).
+    const unfollowAt = Math.floor(Date.now() / 1000) + 1;
+    beforeUnfollow = new Date(unfollowAt * 1000 - 1).toISOString();
+    expect((await e2e.push(OA.appid, { event: 'unsubscribe', openid: oaOpenid, createTime: unfollowAt })).body).toBe('success');
     const now = await json(await get(`/v1/accounts/${OA.appid}/users/${oaOpenid}?minPosition=${await head()}`));
     expect(now.follow.subscribed).toBe(false);
     const then = await json(await get(`/v1/accounts/${OA.appid}/users/${oaOpenid}?asOf=${encodeURIComponent(beforeUnfollow)}`));
@@ -93,7 +96,7 @@ describe('identity and follow queries over HTTP', () => {
     const rebuild = await e2e.api('/v1/projections/follow-state/rebuild', { method: 'POST' });
     expect(rebuild.status).toBe(202);
     const { version } = await json(rebuild);
-    await eventually(async () => (await json(await get('/v1/projections'))).projections.find((p: { name: string; version: number }) => p.name === 'follow-state' && p.version === version));
+    await until(async () => (await json(await get('/v1/projections'))).projections.find((p: { name: string; version: number }) => p.name === 'follow-state' && p.version === version), 15_000, 'the rebuilt version', 50);
     expect(await json(await get(`/v1/follow-status?appid=${OA.appid}&unionid=${unionid}`))).toEqual({ subscribed: false, openid: oaOpenid });
     expect((await e2e.api('/v1/projections/nope/rebuild', { method: 'POST' })).status).toBe(404);
     expect((await get('/v1/ledger/verify')).status).toBe(403);

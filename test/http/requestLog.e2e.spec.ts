@@ -28,7 +28,7 @@ describe('request log', () => {
     const response = await e2e.api(`/v1/miniprogram/${MP.appid}/login`, { method: 'POST', body: JSON.stringify({ code, rawData, signature }) });
     expect(response.status).toBe(200);
     await e2e.push(OA.appid, { event: 'subscribe', openid: 'o-log-push' }, 'safe');
-    await e2e.server.service.unionidResolver.idle();
+    await e2e.server.service.unionidReactor!.idle();
 
     const requests = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
     const login = requests.find((entry) => entry.route === '/v1/miniprogram/:appid/login');

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect } from 'nats';
-import { startE2E, eventually, OA, MP, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { startE2E, OA, MP, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { until } from '../support/until.ts';
 import { buildPush, sendPush } from '../../src/simulator/pushSender.ts';
 import { STREAM_NAME } from '../../src/bus/subjectOf.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
@@ -35,20 +36,20 @@ describe('WeChat pushes over HTTP (PostgreSQL, JetStream, simulator)', () => {
     expect(subscribed.data).toMatchObject({ appid: OA.appid, openid, scene: 'spring', eventKey: 'qrscene_spring' });
     expect(subscribed.meta.source).toBe('webhook');
 
-    const resolved = await eventually(async () => (await eventsOf(openid)).find((e) => e.type === 'unionid.resolved'));
+    const resolved = await until(async () => (await eventsOf(openid)).find((e) => e.type === 'unionid.resolved'), 15_000, 'the unionid', 50);
     expect(resolved.data).toEqual({ appid: OA.appid, openid, unionid, via: 'user_info' });
     expect(resolved.meta.causationId).toBe(subscribed.id);
     expect(e2e.simulator.state.callCount('user/info', OA.appid)).toBeGreaterThanOrEqual(1);
 
     const nc = await connect({ servers: e2e.natsUrl });
     const jsm = await nc.jetstreamManager();
-    const message = await eventually(async () => {
+    const message = await until(async () => {
       try {
         return await jsm.streams.getMessage(STREAM_NAME, { last_by_subj: `identity.events.unionid.resolved.${OA.appid}` });
       } catch {
         return undefined;
       }
-    });
+    }, 15_000, 'the unionid on JetStream', 50);
     expect(message.header.get('Nats-Msg-Id')).toBe(resolved.id);
     const first = await jsm.streams.getMessage(STREAM_NAME, { last_by_subj: `identity.events.follow.subscribed.${OA.appid}` });
     expect(first.json<LedgerEvent>().id).toBe(subscribed.id);

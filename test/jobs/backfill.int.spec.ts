@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unionidResolved } from '../../src/commands/unionidResolved.ts';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { requestUnionidBackfill } from '../../src/jobs/requestUnionidBackfill.ts';
+import { claimJob } from '../../src/jobs/store/claimJob.ts';
 import { followPush, MP, OA, startJobsHarness, type JobsHarness } from './support/jobsHarness.ts';
 
 describe('unionid backfill', () => {
@@ -61,7 +62,8 @@ describe('unionid backfill', () => {
     expect(Date.parse(paused.resumeAt!)).toBeGreaterThan(Date.now());
     expect(h.simulator.state.callCount('user/info/batchget', OA)).toBeGreaterThan(0);
     const calls = h.simulator.state.callCount('user/info/batchget', OA);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // No runner can take it up before the quota resets: the claim every runner makes refuses it.
+    expect(await claimJob(h.service.storage.db, job.id, 'a-runner-polling-now', 1000)).toBeNull();
     expect(h.simulator.state.callCount('user/info/batchget', OA)).toBe(calls);
   });
 });

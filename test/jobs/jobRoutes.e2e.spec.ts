@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ProjectionRunner } from '../../projections/daemon.ts';
+import type { ProjectionRunner } from '../../projections/projectionRunner.ts';
 import { getUser } from '../../projections/query/getUser.ts';
-import { startE2E, eventually, MP, OA, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { startE2E, MP, OA, READ_KEY, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
+import { until } from '../support/until.ts';
 import { TEST_SETTINGS } from './support/jobsHarness.ts';
 
 /** The job routes over HTTP, with the service's runner and projections, and pushes arriving mid-pass. */
@@ -34,10 +35,10 @@ describe('jobs over HTTP', () => {
 
   const job = async (id: string) => (await (await e2e.api(`/v1/jobs/${id}`)).json()) as Record<string, any>;
   const settled = (id: string) =>
-    eventually(async () => {
+    until(async () => {
       const view = await job(id);
       return view.status !== 'queued' && view.status !== 'running' ? view : undefined;
-    }, 30_000);
+    }, 30_000, `job ${id} to settle`, 50);
 
   it('answers 404 for an unknown account or job, 400 for a non-OA, 403 without the admin scope', async () => {
     expect((await e2e.api('/v1/accounts/wxnobody/reconciliations', { method: 'POST' })).status).toBe(404);
@@ -65,13 +66,14 @@ describe('jobs over HTTP', () => {
       expect(conflict.status).toBe(409);
       expect(await conflict.json()).toMatchObject({ error: { code: 'job_already_running' } });
 
-      const listing = await eventually(async () => ((await job(jobId)).phase === 'listing' ? job(jobId) : undefined));
+      const listing = await until(async () => ((await job(jobId)).phase === 'listing' ? job(jobId) : undefined), 15_000, 'the listing phase', 50);
       expect(listing).toMatchObject({ id: jobId, kind: 'reconciliation', appid: OA.appid, status: 'running', result: null, error: null });
-      // Past the pass's first second (CreateTime has one-second resolution), while WeChat is still answering:
-      // person 3 unfollows (the list, read before, still has them); person 40, not on the list, follows.
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid: openid(3) })).toEqual({ status: 200, body: 'success' });
-      expect(await e2e.push(OA.appid, { event: 'subscribe', openid: openid(40) })).toEqual({ status: 200, body: 'success' });
+      // While WeChat is still answering, stamped past the pass's start (CreateTime has one-second
+      // resolution: the next whole second): person 3 unfollows (the list, read before, still has
+      // them); person 40, not on the list, follows.
+      const duringPass = Math.floor(Date.now() / 1000) + 1;
+      expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid: openid(3), createTime: duringPass })).toEqual({ status: 200, body: 'success' });
+      expect(await e2e.push(OA.appid, { event: 'subscribe', openid: openid(40), createTime: duringPass })).toEqual({ status: 200, body: 'success' });
       expect((await job(jobId)).status).toBe('running');
 
       const done = await settled(jobId);

@@ -8,6 +8,7 @@ import { listJobs } from '../../src/jobs/store/readJobs.ts';
 import type { Job, JobKind } from '../../src/jobs/job.ts';
 import { followPush, NEW_OA, OLD_GH, OLD_OA, startJobsHarness, type JobsHarness } from './support/jobsHarness.ts';
 import { TSX } from '../support/tsx.ts';
+import { until } from '../support/until.ts';
 
 const OLD_FOLLOWERS = 3000;
 
@@ -53,14 +54,19 @@ describe('kill -9 in the middle of a job, then resume', () => {
   }
 
   async function jobOnceAt(kind: JobKind, reached: (job: Job) => boolean, run: { output(): string }): Promise<Job> {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const [job] = await listJobs(h.service.storage.db, { kind, limit: 1 });
-      if (job && reached(job)) return job;
-      if (job && job.status !== 'running' && job.status !== 'queued') throw new Error(`job ended before the kill: ${JSON.stringify(job)}`);
-      if (Date.now() > deadline) throw new Error(`the job did not get there: ${JSON.stringify(job)}\n${run.output()}`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    let last: Job | undefined;
+    return until(
+      async () => {
+        const [job] = await listJobs(h.service.storage.db, { kind, limit: 1 });
+        last = job;
+        if (job && reached(job)) return job;
+        if (job && job.status !== 'running' && job.status !== 'queued') throw new Error(`job ended before the kill: ${JSON.stringify(job)}`);
+        return undefined;
+      },
+      60_000,
+      () => `the job to get there: ${JSON.stringify(last)}\n${run.output()}`,
+      25,
+    );
   }
 
   const ofJob = async (jobId: string) => (await h.events({})).filter((e) => e.meta.correlationId === jobId);

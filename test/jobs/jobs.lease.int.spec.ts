@@ -7,6 +7,7 @@ import { getJob } from '../../src/jobs/store/readJobs.ts';
 import { LeaseLostError } from '../../src/jobs/jobErrors.ts';
 import { startJobRunner } from '../../src/jobs/runner/startJobRunner.ts';
 import { MP, OA, startJobsHarness, TEST_SETTINGS, type JobsHarness } from './support/jobsHarness.ts';
+import { until } from '../support/until.ts';
 
 describe('job leases: one holder at a time, a dead holder is replaced, a stopping one hands back', () => {
   let h: JobsHarness;
@@ -55,20 +56,20 @@ describe('job leases: one holder at a time, a dead holder is replaced, a stoppin
     h.simulator.state.unfollow(OA, h.simulator.state.openidOf(OA, 1));
     for (let p = 100; p < 6100; p++) h.simulator.state.follow(OA, h.simulator.state.openidOf(OA, p));
     try {
-      const first = startJobRunner(h.service, { projections: h.projections, settings: { ...TEST_SETTINGS, callConcurrency: 1 } });
+      // Hand-backs here are explicit (stop): a long lease keeps a loaded machine's slow renewal from adding a claim.
+      const first = startJobRunner(h.service, { projections: h.projections, settings: { ...TEST_SETTINGS, leaseMs: 20_000, callConcurrency: 1 } });
       const { job } = await requestReconciliation(h.service, OA);
-      for (;;) {
+      await until(async () => {
         const now = await getJob(h.service.storage.db, job.id);
-        if (now?.phase === 'applying' && now.progress.done > 0) break;
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+        return now?.phase === 'applying' && now.progress.done > 0;
+      }, 60_000, 'the job to apply its first corrections');
       await first.stop();
       const handedBack = (await getJob(h.service.storage.db, job.id))!;
       expect(handedBack).toMatchObject({ status: 'queued', leaseOwner: null, phase: 'applying' });
       expect(handedBack.progress.done).toBeGreaterThan(0);
       expect(handedBack.progress.done).toBeLessThan(6001);
 
-      const second = startJobRunner(h.service, { projections: h.projections, settings: TEST_SETTINGS });
+      const second = startJobRunner(h.service, { projections: h.projections, settings: { ...TEST_SETTINGS, leaseMs: 20_000 } });
       const done = await h.settled(job.id);
       await second.stop();
       expect(done).toMatchObject({ status: 'done', attempts: 2, result: { added: 6000, removed: 1 } });

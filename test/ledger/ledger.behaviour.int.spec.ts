@@ -5,6 +5,8 @@ import { IdempotencyConflictError, InvalidEventError, WrongExpectedVersionError 
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { subscribed, unsubscribed } from '../support/newEvents.ts';
 import { sql } from 'kysely';
+import { followLedger } from '../support/followLedger.ts';
+import { until } from '../support/until.ts';
 
 // The pipelined group commit (the service's default on PostgreSQL) must behave exactly alike.
 describe.each([
@@ -15,7 +17,7 @@ describe.each([
   let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
-    env = await openTestLedger(kind, { safetyPollMs: 60_000, pipeline });
+    env = await openTestLedger(kind, { pipeline });
     ledger = env.ledger;
   });
   afterAll(async () => {
@@ -122,30 +124,30 @@ describe.each([
     const start = await ledger.head();
     const seen: LedgerEvent[] = [];
     const total = 300;
-    const subscription = ledger.subscribe(start, async (events) => {
+    const subscription = followLedger(ledger, start, async (events) => {
       seen.push(...events);
-    });
+    }, { safetyPollMs: 60_000 });
     const writers = Array.from({ length: total }, (_, i) => ledger.append([subscribed('wxrace', `o${i}`)]));
     await Promise.all(writers);
-    for (let i = 0; i < 200 && seen.length < total; i++) await new Promise((r) => setTimeout(r, 25));
+    await until(() => seen.length >= total, 5000, `${total} events`);
     await subscription.stop();
     expect(seen.map((e) => e.position)).toEqual(Array.from({ length: total }, (_, i) => start + i + 1));
   });
 
-  it('a subscriber busy in its handler gets every commit made meanwhile, without waiting for the safety poll', async () => {
+  it('a follower busy with a page gets every commit made meanwhile, without waiting for the safety poll', async () => {
     const start = await ledger.head();
     const seen: number[] = [];
-    const subscription = ledger.subscribe(start, async (events) => {
+    const subscription = followLedger(ledger, start, async (events) => {
       seen.push(...events.map((e) => e.position));
       await new Promise((r) => setTimeout(r, 15));
-    });
+    }, { safetyPollMs: 60_000 });
     const total = 120;
     for (let round = 0; round < total / 6; round++) {
       await Promise.all(Array.from({ length: 6 }, (_, i) => ledger.append([subscribed('wxbusy', `o${round}-${i}`)])));
       await new Promise((r) => setTimeout(r, round % 3));
     }
     // The safety poll is 60 s here: only wake-ups can deliver everything within the 5 s.
-    for (let i = 0; i < 200 && seen.length < total; i++) await new Promise((r) => setTimeout(r, 25));
+    await until(() => seen.length >= total, 5000, `${total} events`);
     await subscription.stop();
     expect(seen).toEqual(Array.from({ length: total }, (_, i) => start + i + 1));
   });

@@ -7,6 +7,8 @@ import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import { subscribed } from '../support/newEvents.ts';
 import { TSX } from '../support/tsx.ts';
+import { followLedger } from '../support/followLedger.ts';
+import { until } from '../support/until.ts';
 
 const run = promisify(execFile);
 const worker = fileURLToPath(new URL('../support/appendWorker.ts', import.meta.url));
@@ -39,18 +41,17 @@ describe('appends from two processes at once (PostgreSQL)', () => {
     expect(await ledger.verify()).toMatchObject({ ok: true, checked: 200, head: 200 });
   });
 
-  it('a subscriber asking for pages larger than a read returns still drains a backlog without waiting for its safety poll', async () => {
+  it('a follower asking for pages larger than a read returns still drains a backlog without waiting for its safety poll', async () => {
     const start = await ledger.head();
     for (let chunk = 0; chunk < 6; chunk++) {
       await ledger.append(Array.from({ length: 2000 }, (_, i) => subscribed('wxbacklog', `o-${chunk}-${i}`)));
     }
     let seen = 0;
-    const follower = createLedger(env.storage, { safetyPollMs: 60_000 });
-    const subscription = follower.subscribe(start, async (events) => {
+    const follower = createLedger(env.storage);
+    const subscription = followLedger(follower, start, async (events) => {
       seen += events.length;
-    }, { batchSize: 20_000 });
-    const deadline = Date.now() + 5000;
-    while (seen < 12_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    }, { batchSize: 20_000, safetyPollMs: 60_000 });
+    await until(() => seen >= 12_000, 5000, '12,000 events');
     await subscription.stop();
     await follower.close();
     expect(seen).toBe(12_000);

@@ -6,6 +6,7 @@ import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { subscribed } from '../support/newEvents.ts';
 import { until } from '../support/until.ts';
+import { followLedger } from '../support/followLedger.ts';
 
 
 /**
@@ -21,7 +22,7 @@ describe('a follower whose LISTEN session was cut (PostgreSQL, two "processes")'
   beforeAll(async () => {
     env = await openTestStorage('postgres');
     other = await openStorage({ databaseUrl: env.url! });
-    follower = createLedger(env.storage, { safetyPollMs: 60_000 });
+    follower = createLedger(env.storage);
     writer = createLedger(other);
   });
   afterAll(async () => {
@@ -33,9 +34,9 @@ describe('a follower whose LISTEN session was cut (PostgreSQL, two "processes")'
 
   it('reads the commits it was not told about as soon as the session is back', async () => {
     const seen: LedgerEvent[] = [];
-    const subscription = follower.subscribe(0, async (events) => {
+    const subscription = followLedger(follower, 0, async (events) => {
       seen.push(...events);
-    });
+    }, { safetyPollMs: 60_000 });
     try {
       await writer.append([subscribed('wxcut', 'o-before')]);
       await until(() => seen.length === 1, 5000);

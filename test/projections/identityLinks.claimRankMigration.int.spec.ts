@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { up } from '../../migrations/0007_identity_claim_rank.ts';
-import { createProjectionRunner } from '../../projections/daemon.ts';
+import { createProjectionRunner } from '../../projections/projectionRunner.ts';
 import { followState } from '../../projections/followState/index.ts';
 import { identityLinks } from '../../projections/identityLinks/index.ts';
 import { getUser } from '../../projections/query/getUser.ts';
@@ -34,7 +34,7 @@ describe('identity links codeVersion 2 over a database folded by version 1 (Post
 
     await up(db as never);
     const switched: number[] = [];
-    const runner = createProjectionRunner({ ledger: env.ledger, ctx, projections: [identityLinks, followState], daemon: { onSwitched: (v) => v.name === 'identity-links' && switched.push(v.version) } }).start();
+    const runner = createProjectionRunner({ ledger: env.ledger, ctx, projections: [identityLinks, followState], onSwitched: (v) => void (v.name === 'identity-links' && switched.push(v.version)) }).start();
     try {
       await env.ledger.append([
         { type: 'unionid.resolved', data: { appid: MP, openid: 'o1', unionid: 'u-real', via: 'code2session' }, meta: { source: 'login', idempotencyKey: 'r2' } },

@@ -9,12 +9,13 @@ import { configuredAccounts as ctx } from './context.ts';
 import { MP, OA } from './eventBuilder.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { startHarness, type Harness } from './support/projectionHarness.ts';
+import { until } from '../support/until.ts';
 
 describe('blue/green rebuild under query load (PostgreSQL)', () => {
   let h: Harness;
   beforeAll(async () => {
     // Retired tables are dropped half a second after the switch, while the queries still run.
-    h = await startHarness('postgres', { daemon: { dropRetiredAfterMs: 500, rebuildBatchSize: 1000 } });
+    h = await startHarness('postgres', { dropRetiredAfterMs: 500, rebuildBatchSize: 1000 });
   });
   afterAll(async () => {
     await h?.close();
@@ -52,7 +53,7 @@ describe('blue/green rebuild under query load (PostgreSQL)', () => {
     };
     const hammers = Array.from({ length: 6 }, (_, worker) => hammer(worker));
 
-    // New users keep arriving during the rebuild: the live daemon applies them to the old tables,
+    // New users keep arriving during the rebuild: the live projections apply them to the old tables,
     // the build catches up with them before the switch.
     const arrivals = (async () => {
       let last = head;
@@ -73,9 +74,9 @@ describe('blue/green rebuild under query load (PostgreSQL)', () => {
       const { rows } = await sql<{ n: number }>`select count(*)::int as n from projection_versions where status = 'retired' and dropped_at is not null`.execute(db);
       return rows[0]!.n;
     };
-    const deadline = Date.now() + 20_000;
-    while ((await dropped()) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    await new Promise((r) => setTimeout(r, 200));
+    await until(async () => (await dropped()) >= 2, 20_000, 'both retired tables to be dropped', 50);
+    const queriedBeforeDrop = queries;
+    await until(() => queries >= queriedBeforeDrop + 50 || failures.length > 0, 20_000, 'queries after the drop');
     stop = true;
     await Promise.all(hammers);
 

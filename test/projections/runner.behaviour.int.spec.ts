@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { createProjectionRunner } from '../../projections/daemon.ts';
+import { createProjectionRunner } from '../../projections/projectionRunner.ts';
 import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
 import { getUser } from '../../projections/query/getUser.ts';
 import { ProjectionVersions } from '../../projections/store/projectionVersions.ts';
@@ -22,7 +22,7 @@ describe('projection runner (PostgreSQL)', () => {
     await env.cleanup();
   });
 
-  it('before any daemon ran, queries say the projections are unavailable (HTTP 503), not "not found"', async () => {
+  it('before the projections ever ran, queries say the projections are unavailable (HTTP 503), not "not found"', async () => {
     await expect(getUser(env.storage.db, OA, 'x')).rejects.toBeInstanceOf(ProjectionUnavailableError);
   });
 
@@ -48,7 +48,7 @@ describe('projection runner (PostgreSQL)', () => {
   });
 
   it('a second rebuild request joins the one under way; wait: false returns at once', async () => {
-    const runner = createProjectionRunner({ ledger, ctx, daemon: { rebuildBatchSize: 100 } }).start();
+    const runner = createProjectionRunner({ ledger, ctx, rebuildBatchSize: 100 }).start();
     try {
       await runner.waitFor(await ledger.head());
       const started = await runner.rebuild('identity-links', { wait: false });
@@ -70,7 +70,7 @@ describe('projection runner (PostgreSQL)', () => {
     const leader = createProjectionRunner({ ledger, ctx }).start();
     // Started once the leader holds both locks: started together, either could win them.
     await leader.waitFor(await ledger.head());
-    const follower = createProjectionRunner({ ledger, ctx, daemon: { retryMs: 60_000 } }).start();
+    const follower = createProjectionRunner({ ledger, ctx, retryMs: 60_000 }).start();
     try {
       expect(follower.status().every((s) => !s.leader)).toBe(true);
       const { events } = await ledger.append([e.subscribed(OA, 'via-registry')]);

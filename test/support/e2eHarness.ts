@@ -110,13 +110,3 @@ export async function startE2E(
 export function keepWithdrawals(config: Config): void {
   for (const account of config.accounts) account.erasure = { onUnsubscribe: 'keep', onRevoke: 'keep', onCancellation: 'keep' };
 }
-
-export async function eventually<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error('eventually: timed out');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { activeTableName } from '../../../projections/store/activeTable.ts';
+import { ProjectionsForJobs } from '../../../projections/query/projectionsForJobs.ts';
 import { unionidResolved } from '../../commands/unionidResolved.ts';
 import { JobStoppedError } from '../jobErrors.ts';
 import type { JobExecutor } from '../runner/jobContext.ts';
@@ -28,13 +28,12 @@ export const backfillUnionids: JobExecutor = async (ctx) => {
     await ctx.progress({ phase: 'collecting', done: 0, total: null });
     await ctx.waitForProjections(await service.ledger.head());
     await ctx.progressWith(async (trx) => {
-      const links = sql.table(await activeTableName(trx, 'identity-links'));
+      const pending = await ProjectionsForJobs.openidsWithoutUnionid(trx, job.appid);
       await JobTables.drop(trx, job.id);
       await JobTables.createItems(trx, job.id);
       await sql`
         insert into ${sql.table(JobTables.items(job.id))} (seq, openid, action)
-        select row_number() over (order by openid), openid, 'lookup' from ${links}
-        where appid = ${job.appid} and unionid is null`.execute(trx);
+        select row_number() over (order by openid), openid, 'lookup' from (${pending}) pending`.execute(trx);
       state = { openids: await JobTables.count(trx, JobTables.items(job.id)), applied: 0, resolved: 0, unresolved: 0 };
       return { phase: 'looking up', done: 0, total: state.openids, state };
     });

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { activeTableName } from '../../../projections/store/activeTable.ts';
+import { ProjectionsForJobs } from '../../../projections/query/projectionsForJobs.ts';
 import { JobTables } from '../store/jobTables.ts';
 import type { ConversionParams } from './conversionParams.ts';
 
@@ -13,20 +13,16 @@ export type Collected = { openids: number; fromLedger: number; fromList: number;
  */
 export async function collectOpenids(trx: Kysely<any>, jobId: string, params: ConversionParams): Promise<Collected> {
   const items = sql.table(JobTables.items(jobId));
-  const links = sql.table(await activeTableName(trx, 'identity-links'));
   await JobTables.createItems(trx, jobId);
   const fromList = await JobTables.count(trx, JobTables.items(jobId));
-  const source = params.all
-    ? sql`select openid from ${links} where appid = ${params.oldAppid}`
-    : sql`select openid from ${sql.table(await activeTableName(trx, 'follow-state'))} where appid = ${params.oldAppid} and subscribed`;
+  const source = params.all ? await ProjectionsForJobs.knownOpenids(trx, params.oldAppid) : await ProjectionsForJobs.followers(trx, params.oldAppid);
   await sql`
     insert into ${items} (seq, openid, action)
     select ${fromList} + row_number() over (order by openid), openid, 'ledger' from (${source}) known
     on conflict (openid) do nothing`.execute(trx);
   const afterLedger = await JobTables.count(trx, JobTables.items(jobId));
-  await sql`
-    delete from ${items} i using ${links} l
-    where l.appid = ${params.oldAppid} and l.openid = i.openid and l.converted_to_appid = ${params.toAppid}`.execute(trx);
+  const converted = await ProjectionsForJobs.convertedOpenids(trx, params.oldAppid, params.toAppid);
+  await sql`delete from ${items} i using (${converted}) c where c.openid = i.openid`.execute(trx);
   const openids = await JobTables.count(trx, JobTables.items(jobId));
   return { openids, fromLedger: afterLedger - fromList, fromList, alreadyConverted: afterLedger - openids };
 }

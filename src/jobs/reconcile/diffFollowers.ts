@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { activeTableName } from '../../../projections/store/activeTable.ts';
+import { ProjectionsForJobs } from '../../../projections/query/projectionsForJobs.ts';
 import { JobTables } from '../store/jobTables.ts';
 
 export type FollowerDiff = { followers: number; added: number; removed: number };
@@ -14,7 +14,7 @@ export type FollowerDiff = { followers: number; added: number; removed: number }
  * better than the list, which may have been read before it.
  */
 export async function diffFollowers(trx: Kysely<any>, jobId: string, appid: string, startedAt: string): Promise<FollowerDiff> {
-  const follow = sql.table(await activeTableName(trx, 'follow-state'));
+  const follow = await ProjectionsForJobs.followState(trx, appid);
   const snapshot = sql.table(JobTables.snapshot(jobId));
   await JobTables.createItems(trx, jobId);
   await sql`
@@ -22,12 +22,12 @@ export async function diffFollowers(trx: Kysely<any>, jobId: string, appid: stri
     select row_number() over (order by action, openid), openid, action from (
       select s.openid, 'subscribe' as action
       from ${snapshot} s
-      left join ${follow} f on f.appid = ${appid} and f.openid = s.openid
+      left join (${follow}) f on f.openid = s.openid
       where f.openid is null or (not f.subscribed and f.decided_at < ${startedAt}::timestamptz)
       union all
       select f.openid, 'unsubscribe' as action
-      from ${follow} f
-      where f.appid = ${appid} and f.subscribed and f.decided_at < ${startedAt}::timestamptz
+      from (${follow}) f
+      where f.subscribed and f.decided_at < ${startedAt}::timestamptz
         and not exists (select 1 from ${snapshot} s where s.openid = f.openid)
     ) corrections`.execute(trx);
   const counts = await sql<{ action: string; n: number | string }>`

@@ -3,7 +3,7 @@ import type { JobContext, JobExecutor } from '../runner/jobContext.ts';
 import { JobTables } from '../store/jobTables.ts';
 import { applyCorrections } from './applyCorrections.ts';
 import { diffFollowers } from './diffFollowers.ts';
-import { listFollowers } from './listFollowers.ts';
+import { snapshotFollowers } from './snapshotFollowers.ts';
 import { reconciliationCompleted } from './reconciliationEvents.ts';
 import { ReconcileState } from './reconcileState.ts';
 
@@ -34,7 +34,7 @@ export const reconcileFollowers: JobExecutor = async (ctx) => {
     }
     let shortListings = 0;
     for (;;) {
-      if ((await listFollowers(ctx, client, state)) === 'stale_cursor') {
+      if ((await snapshotFollowers(ctx, client, state)) === 'stale_cursor') {
         ctx.logger.warn('WeChat no longer accepts the saved cursor; listing again');
         state = await startPass(ctx, state);
         continue;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { activeTableName } from '../../../projections/store/activeTable.ts';
+import { ProjectionsForJobs } from '../../../projections/query/projectionsForJobs.ts';
 import type { Service } from '../../createService.ts';
 import type { Job } from '../job.ts';
 import type { JobSettings } from '../jobSettings.ts';
@@ -79,15 +79,14 @@ export async function runJob(options: RunJobOptions): Promise<Job | null> {
         controller.signal.throwIfAborted();
         try {
           await options.projections.waitFor(position, Math.max(1000, Math.min(30_000, deadline - Date.now())));
-          // On a fresh database the daemons may not have created their first version yet.
-          await activeTableName(service.storage.db, 'follow-state');
-          await activeTableName(service.storage.db, 'identity-links');
+          // On a fresh database the projections may not have created their first version yet.
+          await ProjectionsForJobs.ready(service.storage.db);
           return;
         } catch (error) {
           const code = (error as { code?: string }).code;
           if (code !== 'projection_lag' && code !== 'projection_unavailable') throw error;
           if (Date.now() >= deadline) {
-            throw new JobStoppedError(code, `the projections did not reach ledger position ${position} within ${Math.round(settings.projectionWaitMs / 1000)} s; is the projection daemon running?`);
+            throw new JobStoppedError(code, `the projections did not reach ledger position ${position} within ${Math.round(settings.projectionWaitMs / 1000)} s; are the projections running?`);
           }
           logger.info({ position, reason: code }, 'waiting for the projections to catch up');
           if (code === 'projection_unavailable') await sleep(200, undefined, { signal: controller.signal });

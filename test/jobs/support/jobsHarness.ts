@@ -5,12 +5,13 @@ import type { LedgerEvent, NewEvent } from '../../../src/ledger/events.ts';
 import type { ReadFilter } from '../../../src/ledger/readEvents.ts';
 import { createLogger } from '../../../src/observability/logger.ts';
 import { createSimulator, type SimulatedAccount, type Simulator, type SimulatorOptions } from '../../../src/simulator/simulator.ts';
-import type { ProjectionRunner } from '../../../projections/daemon.ts';
+import type { ProjectionRunner } from '../../../projections/projectionRunner.ts';
 import { getJob } from '../../../src/jobs/store/readJobs.ts';
 import { startJobRunner, type JobRunner } from '../../../src/jobs/runner/startJobRunner.ts';
 import type { JobSettings } from '../../../src/jobs/jobSettings.ts';
 import type { Job } from '../../../src/jobs/job.ts';
 import { createTestDatabase } from '../../support/testDatabase.ts';
+import { until } from '../../support/until.ts';
 
 export const OA = 'wxjobs0000000oa01';
 export const OLD_OA = 'wxjobs000000old01';
@@ -54,7 +55,7 @@ export type JobsHarness = {
 };
 
 /**
- * A service on a fresh PostgreSQL database (with its projection daemons), the WeChat simulator
+ * A service on a fresh PostgreSQL database (with its projections), the WeChat simulator
  * and (unless `runner: false`) a job runner — everything the jobs touch, nothing over HTTP.
  */
 export async function startJobsHarness(
@@ -100,8 +101,9 @@ export async function startJobsHarness(
     masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
   });
   const config: Config = { ...file, databaseUrl: database.url || null, natsUrl: null, port: 0, dataDir: options.embedded ? 'memory://' : './data' };
-  const service = await createService(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
-  // The service runs the projection daemons itself; the jobs (and the tests) wait on them.
+  // The tests append pushes as history (`followPush`): no lookups after them, whatever the jobs find.
+  const service = await createService(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }), unionidLookups: false });
+  // The service runs the projections itself; the jobs (and the tests) wait on them.
   const projections = service.projections;
   const settings = { ...TEST_SETTINGS, ...options.settings };
   let runner = options.runner === false ? null : startJobRunner(service, { projections, settings });
@@ -128,13 +130,16 @@ export async function startJobsHarness(
       return position;
     },
     async settled(jobId, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await getJob(service.storage.db, jobId);
-        if (job && job.status !== 'queued' && job.status !== 'running') return job;
-        if (Date.now() > deadline) throw new Error(`job ${jobId} did not settle: ${JSON.stringify(job)}`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      let job: Job | null = null;
+      return until(
+        async () => {
+          job = await getJob(service.storage.db, jobId);
+          return job && job.status !== 'queued' && job.status !== 'running' ? job : null;
+        },
+        timeoutMs,
+        () => `job ${jobId} to settle: ${JSON.stringify(job)}`,
+        50,
+      );
     },
     async events(filter) {
       const all: LedgerEvent[] = [];
@@ -147,7 +152,7 @@ export async function startJobsHarness(
       }
     },
     async anotherService() {
-      const other = await createService(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }) });
+      const other = await createService(config, { logger: createLogger({ level: process.env.LOG_LEVEL ?? 'silent' }), unionidLookups: false });
       others.push(other);
       return other;
     },

@@ -1,7 +1,7 @@
 import type { NewEvent } from '../../../src/ledger/events.ts';
 import { createLedger, type Ledger } from '../../../src/ledger/ledger.ts';
 import type { Storage } from '../../../src/ledger/openStorage.ts';
-import { createProjectionRunner, type ProjectionRunner, type ProjectionRunnerOptions } from '../../../projections/daemon.ts';
+import { createProjectionRunner, type ProjectionRunner, type ProjectionRunnerOptions } from '../../../projections/projectionRunner.ts';
 import { openTestStorage } from '../../support/testDatabase.ts';
 import { configuredAccounts } from '../context.ts';
 

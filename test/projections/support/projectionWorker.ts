@@ -1,8 +1,8 @@
-// Runs both projection daemons against DATABASE_URL until killed; prints `applied <name> <to>` per
+// Runs both projections (live and rebuild) against DATABASE_URL until killed; prints `applied <name> <to>` per
 // committed batch. Used by the kill test, which SIGKILLs it in the middle of a batch.
 import { createLedger } from '../../../src/ledger/ledger.ts';
 import { openStorage } from '../../../src/ledger/openStorage.ts';
-import { createProjectionRunner } from '../../../projections/daemon.ts';
+import { createProjectionRunner } from '../../../projections/projectionRunner.ts';
 import { configuredAccounts } from '../context.ts';
 
 const [url, batchSize] = process.argv.slice(2);
@@ -11,9 +11,7 @@ const ledger = createLedger(storage);
 createProjectionRunner({
   ledger,
   ctx: configuredAccounts,
-  daemon: {
-    batchSize: Number(batchSize),
-    rebuildBatchSize: Number(batchSize),
-    onApplied: (batch) => process.stdout.write(`applied ${batch.name} ${batch.to}\n`),
-  },
+  batchSize: Number(batchSize),
+  rebuildBatchSize: Number(batchSize),
+  onApplied: (batch) => process.stdout.write(`applied ${batch.name} ${batch.to}\n`),
 }).start();

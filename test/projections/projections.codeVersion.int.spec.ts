@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createProjectionRunner } from '../../projections/daemon.ts';
+import { createProjectionRunner } from '../../projections/projectionRunner.ts';
 import { followState } from '../../projections/followState/index.ts';
 import { identityLinks } from '../../projections/identityLinks/index.ts';
 import { getUser } from '../../projections/query/getUser.ts';
@@ -9,6 +9,7 @@ import { configuredAccounts as ctx } from './context.ts';
 import { OA } from './eventBuilder.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { startHarness, type Harness } from './support/projectionHarness.ts';
+import { until } from '../support/until.ts';
 
 describe('a new codeVersion of a projection (PostgreSQL)', () => {
   let h: Harness;
@@ -31,14 +32,18 @@ describe('a new codeVersion of a projection (PostgreSQL)', () => {
       ledger: h.ledger,
       ctx,
       projections: [identityLinks, followStateV2],
-      daemon: { onSwitched: (v) => switched.push(`${v.name} v${v.version}`) },
+      onSwitched: (v) => switched.push(`${v.name} v${v.version}`),
     }).start();
     try {
-      const deadline = Date.now() + 20_000;
-      while (switched.length === 0 && Date.now() < deadline) {
-        expect(await getUser(h.storage.db, OA, 'code-oa-10')).toEqual(before); // still served by v1
-        await new Promise((r) => setTimeout(r, 5));
-      }
+      await until(
+        async () => {
+          expect(await getUser(h.storage.db, OA, 'code-oa-10')).toEqual(before); // still served by v1
+          return switched.length > 0;
+        },
+        20_000,
+        'the switch',
+        5,
+      );
       expect(switched).toEqual(['follow-state v2']);
       const { rows } = await sql<{ name: string; version: number; code_version: number; status: string }>`
         select name, version, code_version, status from projection_versions order by name, version`.execute(h.storage.db);

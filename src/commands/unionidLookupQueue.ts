@@ -5,30 +5,34 @@ import { BATCHGET_LIMIT, type UserInfo } from '../wechat/api/user.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { unionidResolved } from './unionidResolved.ts';
 
-export type UnionidResolverOptions = {
+export type UnionidLookupQueueOptions = {
   ledger: Ledger;
   clientOf(appid: string): WechatClient | undefined;
   logger: Logger;
   /** WeChat calls in flight at once. */
   concurrency?: number;
-  /** Past this many waiting lookups new ones are dropped: the unionid backfill job covers them. */
+  /** Past this many waiting lookups new ones are dropped (the reactor never queues that many). */
   maxPending?: number;
 };
 
-type Lookup = { appid: string; openid: string; causationId: string };
+export type UnionidLookup = { appid: string; openid: string; causationId: string };
+/** `done`: asked (and, with an answer, appended — or the failure logged); `dropped`: never asked. */
+export type LookupOutcome = 'done' | 'dropped';
+
+type Queued = UnionidLookup & { settle(outcome: LookupOutcome): void };
 
 /**
- * After a subscribe, asks WeChat for the unionid — off the webhook's path, because WeChat gives
- * up on a push after 5 s and the answer must not wait for a second WeChat call. A lone lookup is
- * one `user/info`; lookups that queue up behind busy workers (a follow burst) go out as one
+ * Asks WeChat for the unionids of subscribers (the unionid reactor's lookups, unionidReactor.ts),
+ * appending each answer as `unionid.resolved`. A lone lookup is one `user/info`; lookups that
+ * queue up behind busy workers (a follow burst, or a page with several subscribes) go out as one
  * `user/info/batchget` per 100 openids of an account, which keeps up with bursts and spends a
- * hundredth of the calls. A lookup lost to a crash, a full queue or shutdown is not a lost fact:
- * `backfill-unionids` finds every openid without a unionid.
+ * hundredth of the calls. A failed call is logged and not retried: `backfill-unionids` finds every
+ * openid still without a unionid.
  */
-export function createUnionidResolver(options: UnionidResolverOptions) {
+export function createUnionidLookupQueue(options: UnionidLookupQueueOptions) {
   const concurrency = options.concurrency ?? 4;
   const maxPending = options.maxPending ?? 10_000;
-  const queue: Lookup[] = [];
+  const queue: Queued[] = [];
   let active = 0;
   let dropped = 0;
   let stopped = false;
@@ -39,6 +43,7 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
       const batch = takeBatch(queue);
       active++;
       void resolveBatch(batch).finally(() => {
+        for (const lookup of batch) lookup.settle('done');
         active--;
         if (active === 0 && queue.length === 0) {
           for (const wake of idleWaiters) wake();
@@ -49,7 +54,7 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     }
   };
 
-  async function resolveBatch(batch: Lookup[]): Promise<void> {
+  async function resolveBatch(batch: Queued[]): Promise<void> {
     const { appid } = batch[0]!;
     const client = options.clientOf(appid);
     if (!client) return;
@@ -95,28 +100,42 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
     return new Promise((resolve) => idleWaiters.push(resolve));
   };
 
+  const add = (lookup: UnionidLookup): Promise<LookupOutcome> => {
+    if (stopped || queue.length >= maxPending) {
+      dropped++;
+      return Promise.resolve('dropped');
+    }
+    return new Promise((settle) => queue.push({ ...lookup, settle }));
+  };
+
   return {
-    enqueue(appid: string, openid: string, causationId: string): void {
-      if (stopped || queue.length >= maxPending) {
-        dropped++;
-        return;
-      }
-      queue.push({ appid, openid, causationId });
+    /** Resolves once the lookup was made (whatever WeChat answered) or dropped. */
+    enqueue(appid: string, openid: string, causationId: string): Promise<LookupOutcome> {
+      const outcome = add({ appid, openid, causationId });
       pump();
+      return outcome;
+    },
+    /** Queues them all before the first call goes out, so that they can share it. */
+    enqueueAll(lookups: readonly UnionidLookup[]): Promise<LookupOutcome>[] {
+      const outcomes = lookups.map(add);
+      pump();
+      return outcomes;
     },
     stats: () => ({ pending: queue.length, active, dropped }),
     /** Resolves when nothing is queued or running (tests). */
     idle,
     /**
      * Shutdown: lookups in flight finish, queued ones are dropped (and logged) rather than
-     * holding the process for minutes after a burst; backfill-unionids covers them.
+     * holding the process for minutes after a burst; the reactor asks for them again when it
+     * resumes from its checkpoint.
      */
     async stop(): Promise<void> {
       stopped = true;
-      const left = queue.splice(0).length;
-      if (left > 0) {
-        dropped += left;
-        options.logger.warn({ dropped: left }, 'unionid lookups dropped at shutdown; run backfill-unionids to resolve them');
+      const left = queue.splice(0);
+      if (left.length > 0) {
+        dropped += left.length;
+        for (const lookup of left) lookup.settle('dropped');
+        options.logger.warn({ dropped: left.length }, 'unionid lookups dropped at shutdown; the unionid reactor asks again after its next start (backfill-unionids resolves any openid still without one)');
       }
       await idle();
     },
@@ -124,9 +143,9 @@ export function createUnionidResolver(options: UnionidResolverOptions) {
 }
 
 /** Takes the first lookup and up to 99 more of the same account, out of `queue`, keeping the others' order. */
-function takeBatch(queue: Lookup[]): Lookup[] {
+function takeBatch(queue: Queued[]): Queued[] {
   const { appid } = queue[0]!;
-  const batch: Lookup[] = [];
+  const batch: Queued[] = [];
   let kept = 0;
   for (const lookup of queue) {
     if (batch.length < BATCHGET_LIMIT && lookup.appid === appid) batch.push(lookup);
@@ -136,4 +155,4 @@ function takeBatch(queue: Lookup[]): Lookup[] {
   return batch;
 }
 
-export type UnionidResolver = ReturnType<typeof createUnionidResolver>;
+export type UnionidLookupQueue = ReturnType<typeof createUnionidLookupQueue>;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLedger, type Ledger } from '../../src/ledger/ledger.ts';
 import { openStorage, type Storage } from '../../src/ledger/openStorage.ts';
 import { followState } from '../../projections/followState/index.ts';
-import { createProjectionDaemon, type AppliedBatch, type ProjectionDaemon } from '../../projections/daemon.ts';
+import { createProjectionRunner, type AppliedBatch, type ProjectionStatus } from '../../projections/projectionRunner.ts';
 import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { configuredAccounts as ctx } from './context.ts';
@@ -10,7 +10,7 @@ import { appendAll, peopleEvents } from './support/backlog.ts';
 import { until } from '../support/until.ts';
 
 
-describe('two daemons for one projection, in two "processes" (two Storage instances on one database)', () => {
+describe('the projections of one projection in two "processes" (two Storage instances on one database)', () => {
   let env: Awaited<ReturnType<typeof openTestStorage>>;
   let other: Storage;
   let ledgers: [Ledger, Ledger];
@@ -27,22 +27,32 @@ describe('two daemons for one projection, in two "processes" (two Storage instan
 
   it('only the leader applies, each batch once; when it stops, the other takes over', async () => {
     const applied: [AppliedBatch[], AppliedBatch[]] = [[], []];
-    const daemon = (i: 0 | 1): ProjectionDaemon =>
-      createProjectionDaemon({
+    // One runner per "process", with the follow-state projection only; `status` is that projection's.
+    type Runner = { start(): Runner; stop(): Promise<void>; status(): ProjectionStatus };
+    const daemon = (i: 0 | 1): Runner => {
+      const runner = createProjectionRunner({
         ledger: ledgers[i],
-        projection: followState,
+        projections: [followState],
         ctx,
         batchSize: 500,
         retryMs: 50,
         onApplied: (batch) => applied[i].push(batch),
       });
+      const running: Runner = {
+        start: () => (runner.start(), running),
+        stop: () => runner.stop(),
+        status: () => runner.status()[0]!,
+      };
+      return running;
+    };
     const [a, b] = [daemon(0).start(), daemon(1)];
     await until(() => a.status().leader && a.status().version !== null, 20_000);
     b.start();
 
     const head = await appendAll(ledgers[0], peopleEvents(1500, 'lead'));
     await until(() => a.status().checkpoint === head, 20_000);
-    await new Promise((r) => setTimeout(r, 200)); // b retried its lock a few times meanwhile
+    // b has tried for the lock and lost (it reports the leader's checkpoint from the registry).
+    await until(() => b.status().checkpoint === head, 20_000);
     expect(a.status()).toMatchObject({ leader: true, checkpoint: head, lag: 0 });
     expect(b.status()).toMatchObject({ leader: false, checkpoint: head, version: 1 });
     expect(applied[1]).toEqual([]);

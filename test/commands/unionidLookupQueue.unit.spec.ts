@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createUnionidResolver } from '../../src/commands/unionidResolver.ts';
+import { createUnionidLookupQueue } from '../../src/commands/unionidLookupQueue.ts';
 import type { Ledger } from '../../src/ledger/ledger.ts';
 import type { NewEvent } from '../../src/ledger/events.ts';
 import type { Logger } from '../../src/observability/logger.ts';
@@ -81,11 +81,11 @@ function fakeLedger() {
 
 const quietLogger = () => ({ warn: vi.fn() }) as unknown as Logger & { warn: ReturnType<typeof vi.fn> };
 
-describe('unionid resolver', () => {
+describe('unionid lookup queue', () => {
   it('resolves a lone subscribe with one user/info and appends unionid.resolved caused by the subscribe', async () => {
     const wechat = fakeWechat();
     const { ledger, appended } = fakeLedger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger() });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger: quietLogger() });
     wechat.release();
     resolver.enqueue('wxA', 'o-1', 'evt-1');
     await resolver.idle();
@@ -97,7 +97,7 @@ describe('unionid resolver', () => {
   it('sends the lookups that queued during a burst as batchget calls of at most 100 openids of one account', async () => {
     const wechat = fakeWechat({ unionidOf: (openid) => (openid.endsWith('-7') ? null : `u-${openid}`) });
     const { ledger, appended } = fakeLedger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
     resolver.enqueue('wxA', 'a-first', 'c');
     for (let i = 0; i < 150; i++) {
       resolver.enqueue('wxA', `a-${i}`, `c-a-${i}`);
@@ -127,7 +127,7 @@ describe('unionid resolver', () => {
   it('asks once for an openid queued twice, and matches answers by openid whatever their order', async () => {
     const wechat = fakeWechat({ reverseAndOmit: ['o-2'] });
     const { ledger, appended } = fakeLedger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
     resolver.enqueue('wxA', 'o-0', 'c-0');
     for (const [openid, cause] of [['o-1', 'c-1'], ['o-2', 'c-2'], ['o-1', 'c-1-again'], ['o-3', 'c-3']]) resolver.enqueue('wxA', openid!, cause!);
     wechat.release();
@@ -148,7 +148,7 @@ describe('unionid resolver', () => {
       userInfoFails: (openid) => openid === 'o-bad',
     });
     const { ledger, appended } = fakeLedger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
     resolver.enqueue('wxA', 'o-0', 'c');
     for (const openid of ['o-1', 'o-bad', 'o-2']) resolver.enqueue('wxA', openid, 'c');
     wechat.release();
@@ -165,7 +165,7 @@ describe('unionid resolver', () => {
     const wechat = fakeWechat({ batchFails: true });
     const { ledger, appended } = fakeLedger();
     const logger = quietLogger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger, concurrency: 1 });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger, concurrency: 1 });
     resolver.enqueue('wxA', 'o-0', 'c');
     resolver.enqueue('wxA', 'o-1', 'c');
     resolver.enqueue('wxA', 'o-2', 'c');
@@ -182,7 +182,7 @@ describe('unionid resolver', () => {
     const wechat = fakeWechat();
     const { ledger, appended } = fakeLedger();
     const logger = quietLogger();
-    const resolver = createUnionidResolver({ ledger, clientOf: wechat.clientOf, logger, concurrency: 1 });
+    const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger, concurrency: 1 });
     for (let i = 0; i < 500; i++) resolver.enqueue('wxA', `o-${i}`, 'c');
     expect(resolver.stats()).toEqual({ pending: 499, active: 1, dropped: 0 });
     const stopped = resolver.stop();

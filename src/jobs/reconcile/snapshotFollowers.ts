@@ -15,7 +15,7 @@ export type ListingOutcome = 'listed' | 'stale_cursor';
  * and never stores a page twice or skips one. A transient failure continues from the saved
  * cursor after a backoff; a cursor WeChat no longer accepts means the listing starts over.
  */
-export async function listFollowers(ctx: JobContext, client: WechatClient, state: ReconcileState): Promise<ListingOutcome> {
+export async function snapshotFollowers(ctx: JobContext, client: WechatClient, state: ReconcileState): Promise<ListingOutcome> {
   const snapshot = JobTables.snapshot(ctx.job.id);
   let failures = 0;
   for (;;) {

@@ -3,7 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import type { Ledger } from '../../src/ledger/ledger.ts';
-import { createProjectionRunner } from '../../projections/daemon.ts';
+import { createProjectionRunner } from '../../projections/projectionRunner.ts';
+import { until } from '../support/until.ts';
 import { ProjectionVersions } from '../../projections/store/projectionVersions.ts';
 import { verifyProjections } from '../../projections/verifyProjections.ts';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
@@ -13,7 +14,7 @@ import { TSX } from '../support/tsx.ts';
 
 const worker = fileURLToPath(new URL('./support/projectionWorker.ts', import.meta.url));
 
-describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () => {
+describe('projections killed in the middle of a batch (PostgreSQL)', () => {
   let env: TestLedger;
   let ledger: Ledger;
   beforeAll(async () => {
@@ -42,7 +43,7 @@ describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () 
     // Let it commit a few batches, then catch it with a batch transaction open, and kill it.
     const deadline = Date.now() + 30_000;
     onTestFinished(killWorker);
-    while (applied < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    await until(() => applied >= 4, 30_000, 'four batches', 10);
     expect(applied).toBeGreaterThanOrEqual(4);
     let caughtInTransaction = false;
     while (!caughtInTransaction && Date.now() < deadline) {
@@ -60,7 +61,7 @@ describe('a projection daemon killed in the middle of a batch (PostgreSQL)', () 
     const reached = Math.max(active?.position ?? 0, building?.position ?? 0);
     expect(reached).toBeLessThan(head); // killed with work left, not after the end
 
-    const runner = createProjectionRunner({ ledger, ctx, daemon: { retryMs: 50 } }).start();
+    const runner = createProjectionRunner({ ledger, ctx, retryMs: 50 }).start();
     try {
       await runner.waitFor(head, 60_000);
       const verified = await verifyProjections(ledger, ctx);
