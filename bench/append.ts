@@ -26,7 +26,11 @@ const POOL_SIZE = 10;
  * database). Then the ceiling, a raw 100-row INSERT loop (one connection, autocommit, rows built
  * while the previous statement runs) into a plain copy of the table.
  *
- *   npm run bench -- append [--seconds=5] [--warmup=1] [--callers=1,8,64,256] [--pipeline] [--emmett=false]
+ * At `--sealing-at` callers (64 by default; 0 = not at all) the ledger runs once more with
+ * sealing off (personal fields stored in clear, no subject keys): the cost of encrypting
+ * personal data, as a ratio taken in the same run (DESIGN §6: at most 15 % fewer events/s).
+ *
+ *   npm run bench -- append [--seconds=5] [--warmup=1] [--callers=1,8,64,256] [--pipeline] [--emmett=false] [--sealing-at=64]
  */
 export async function main(args: string[]): Promise<void> {
   const flags = benchFlags(args);
@@ -35,12 +39,19 @@ export async function main(args: string[]): Promise<void> {
   const levels = flags.list('callers', [1, 8, 64, 256]);
   const pipeline = flags.string('pipeline', 'false') === 'true';
   const withEmmett = flags.string('emmett', 'true') !== 'false';
+  const sealingAt = flags.number('sealing-at', 64);
   console.log(`append: ${await machineInfo(ADMIN_URL)}; ${seconds} s per row after ${warmup} s warm-up, fresh database per row; load average ${loadavg()[0]!.toFixed(1)} at start\n`);
 
   const levelRows: { ledger: Measured; emmett: Measured | null }[] = [];
+  let sealingCost: { sealed: Measured; clear: Measured } | null = null;
   for (const callers of levels) {
-    const ledger = await measureLedger(callers, seconds, warmup, pipeline);
+    const ledger = await measureLedger(callers, seconds, warmup, pipeline, true);
     console.error(`  ${ledger.label}: ${Math.round(ledger.events / ledger.seconds)} events/s`);
+    if (callers === sealingAt) {
+      const clear = await measureLedger(callers, seconds, warmup, pipeline, false);
+      console.error(`  ${clear.label}: ${Math.round(clear.events / clear.seconds)} events/s`);
+      sealingCost = { sealed: ledger, clear };
+    }
     const emmett = withEmmett ? await measureEmmett(callers, seconds, warmup) : null;
     if (emmett) console.error(`  ${emmett.label}: ${Math.round(emmett.events / emmett.seconds)} events/s`);
     levelRows.push({ ledger, emmett });
@@ -61,17 +72,26 @@ export async function main(args: string[]): Promise<void> {
     ['what', 'events/s', '× Emmett', '× raw', 'events/txn', 'p50 ms', 'p99 ms', 'node µs/event', 'pg µs/event'],
     [...levelRows.flatMap(({ ledger, emmett }) => (emmett ? [row(ledger, emmett), row(emmett, null)] : [row(ledger, null)])), row(raw, null), row(rawPk, null)],
   );
+  if (sealingCost) {
+    console.log('');
+    const { sealed, clear } = sealingCost;
+    printTable(
+      ['what', 'events/s', '× clear', 'p99 ms', 'node µs/event', 'pg µs/event'],
+      [sealed, clear].map((m) => [m.label, Math.round(rateOf(m)), (rateOf(m) / rateOf(clear)).toFixed(2), m.p99 ?? '-', Math.round(((m.cpu.node ?? 0) * 1e6) / m.events), Math.round(((m.cpu.postgres ?? 0) * 1e6) / m.events)]),
+    );
+    console.log(`sealing personal data costs ${((1 - rateOf(sealed) / rateOf(clear)) * 100).toFixed(1)} % of the events/s at ${sealingAt} callers (target: at most 15 %).`);
+  }
   console.log('\n× Emmett: the ledger row\'s events/s over the Emmett row\'s at the same caller count; × raw: over the raw INSERT with the same indexes.');
   console.log('node/pg µs/event: CPU time of the process holding the callers (this one for the ledger and raw rows, the Emmett child for Emmett) and of the database\'s PostgreSQL backends, per event.');
 }
 
-async function measureLedger(callers: number, seconds: number, warmup: number, pipeline: boolean): Promise<Measured> {
+async function measureLedger(callers: number, seconds: number, warmup: number, pipeline: boolean, sealing: boolean): Promise<Measured> {
   const database = await createBenchDatabase('bench_append');
   const storage = await openStorage({ databaseUrl: database.url });
   try {
     await migrateToLatest(storage.db);
     let batches = 0;
-    const ledger = createLedger(storage, { pipeline, onCommit: () => void batches++ });
+    const ledger = createLedger(storage, { pipeline, sealing, onCommit: () => void batches++ });
     await drive(ledger, callers, warmup, 'w');
     batches = 0;
     const meter = await startCpuMeter(database.url, { node: process.pid });
@@ -81,7 +101,7 @@ async function measureLedger(callers: number, seconds: number, warmup: number, p
     // Outside the timing: the chain just written must verify.
     const verified = await ledger.verify();
     if (!verified.ok) throw new Error(`ledger does not verify after ${callers} callers: ${JSON.stringify(verified)}`);
-    return { label: `ledger.append${pipeline ? ' (pipeline)' : ''}, ${plural(callers)}`, ...run, batches, cpu };
+    return { label: `ledger.append${pipeline ? " (pipeline)" : ""}${sealing ? "" : ", sealing off"}, ${plural(callers)}`, ...run, batches, cpu };
   } finally {
     await storage.close();
     await database.drop();

@@ -10,7 +10,8 @@ import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from '../src/ledger/ledgerLock.ts'
  *   `subject`, `related` and `unionid`; idempotency keys are stored as keyed digests. The hash
  *   chain covers what is stored, so deleting a subject's key leaves it verifiable.
  * - `subject_keys` is the only mutable part of an event's meaning: deleting a row erases every
- *   event sealed under it. Keys are wrapped by the configured master key (`kid` names which).
+ *   event sealed under it. A row holds the random seed its key is derived from, under the key
+ *   secret in `ledger_secrets`, which the configured master key wraps (`kid` names which).
  * - `erasure_register` remembers erased pseudonyms for a bounded time, so a late retry of a
  *   fact older than the erasure does not bring the person back.
  * - `erasures` records each erasure request and what it removed (counts, no personal data).
@@ -67,8 +68,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id uuid primary key,
       subject text not null unique,
       appid text not null,
-      kid text not null,
-      wrapped bytea not null,
+      seed bytea not null,
       created_at timestamptz not null default now()
     )`.execute(db);
   await sql`
@@ -112,15 +112,19 @@ export async function down(db: Kysely<unknown>): Promise<void> {
 
 /**
  * One call per group-commit batch. Arrays hold one element per event (`p_request` numbers the
- * caller each belongs to, contiguously) except `p_expected`, one per request. Returns one row per
- * event: `appended` (with its position, stream version and hashes), `duplicate` (`o_detail` is
- * the stored original, or `{pending: i}` for an earlier event of this call), `skipped` (a late
- * fact about an erased subject), or, once for a whole request that fails alone, `conflict`,
- * `wrong_version` or `stale_key` (the caller's cached subject key is not the live one: re-read it
- * and retry).
+ * caller each belongs to, contiguously) except `p_expected` (one per request) and the distinct
+ * idempotency keys, streams and subjects (`p_keys`, `p_streams`, `p_subjects`), which the events
+ * point at by "slot" (`p_key_slot`, …: 1-based positions in those arrays, computed by the
+ * client) — so the loop keeps its state in arrays indexed by slot, O(1) per event. Returns one
+ * row per event: `appended` (with its position, stream version and hashes), `duplicate`
+ * (`o_detail` is the stored original, or `{pending: i}` for an earlier event of this call),
+ * `skipped` (a late fact about an erased subject), or, once for a whole request that fails
+ * alone, `conflict`, `wrong_version` or `stale_key` (the caller's cached subject key is not the
+ * live one: re-read it and retry).
  *
- * Distinct idempotency keys, streams and subjects get "slots" (dense ranks) up front, so the loop
- * keeps its state in arrays indexed by slot — O(1) per event — instead of maps rebuilt per event.
+ * Three statements: the lock; everything the decisions need, read in one snapshot taken after the
+ * lock (a READ COMMITTED statement sees what committed before it began — for the lock's own
+ * statement that could predate the previous holder's commit); and the inserts with the NOTIFY.
  */
 const appendFunction = `
 create function ledger_append(
@@ -128,7 +132,9 @@ create function ledger_append(
   p_id uuid[], p_type text[], p_stream text[], p_appid text[], p_subject text[], p_subject_key uuid[],
   p_related text[], p_unionid text[], p_fingerprint text[], p_idempotency_key text[],
   p_data jsonb[], p_meta jsonb[], p_occurred_at timestamptz[], p_recorded_at timestamptz[],
-  p_digest text[], p_starter boolean[], p_key_kid text[], p_key_wrapped bytea[]
+  p_digest text[], p_starter boolean[], p_key_seed bytea[],
+  p_key_slot int[], p_stream_slot int[], p_subject_slot int[],
+  p_keys text[], p_streams text[], p_subjects text[]
 ) returns table (o_request int, o_event int, o_outcome text, o_position bigint, o_stream_version int,
                  o_prev_hash text, o_hash text, o_detail jsonb)
 language plpgsql as $fn$
@@ -136,9 +142,6 @@ declare
   n int := coalesce(array_length(p_id, 1), 0);
   head bigint;
   head_hash text;
-  key_slot int[];
-  stream_slot int[];
-  subject_slot int[];
   slot_existing jsonb[];
   slot_applied int[] := '{}';
   slot_version int[];
@@ -163,35 +166,21 @@ declare
   link text;
 begin
   perform pg_advisory_xact_lock(${LEDGER_APPEND_LOCK});
-  -- Statements after the lock's own: each sees what the previous holder committed.
-  select e.position, e.hash into head, head_hash from events e order by e.position desc limit 1;
-  head := coalesce(head, 0);
-  head_hash := coalesce(head_hash, '${GENESIS_HASH}');
 
-  select array_agg(x.ks order by x.ord), array_agg(x.ss order by x.ord),
-         array_agg(case when x.u is null then null else x.us end order by x.ord)
-    into key_slot, stream_slot, subject_slot
-    from (select t.ord, t.u, dense_rank() over (order by t.k) as ks, dense_rank() over (order by t.s) as ss,
-                 dense_rank() over (order by t.u) as us
-            from unnest(p_idempotency_key, p_stream, p_subject) with ordinality as t(k, s, u, ord)) x;
-
-  select array_agg(
-           (select to_jsonb(e) || jsonb_build_object('key_kid', sk.kid, 'key_wrapped', encode(sk.wrapped, 'base64'))
-              from events e left join subject_keys sk on sk.id = e.subject_key
-             where e.idempotency_key = d.k) order by d.slot)
-    into slot_existing
-    from (select distinct t.k, dense_rank() over (order by t.k) as slot from unnest(p_idempotency_key) as t(k)) d;
-
-  select array_agg(coalesce(v.version, 0) order by d.slot)
-    into slot_version
-    from (select distinct t.s, dense_rank() over (order by t.s) as slot from unnest(p_stream) as t(s)) d
-    left join lateral (select e.stream_version as version from events e where e.stream = d.s order by e.stream_version desc limit 1) v on true;
-
-  select array_agg(sk.id order by d.slot), array_agg(g.erased_at order by d.slot)
-    into slot_key, slot_erased
-    from (select distinct t.u, dense_rank() over (order by t.u) as slot from unnest(p_subject) as t(u) where t.u is not null) d
-    left join subject_keys sk on sk.subject = d.u
-    left join erasure_register g on g.subject = d.u;
+  select coalesce(h.position, 0), coalesce(h.hash, '${GENESIS_HASH}'),
+         (select array_agg((select to_jsonb(e) || jsonb_build_object('key_seed', encode(sk.seed, 'base64'))
+                              from events e left join subject_keys sk on sk.id = e.subject_key
+                             where e.idempotency_key = k.k) order by k.ord)
+            from unnest(p_keys) with ordinality as k(k, ord)),
+         (select array_agg(coalesce((select e.stream_version from events e where e.stream = t.s order by e.stream_version desc limit 1), 0) order by t.ord)
+            from unnest(p_streams) with ordinality as t(s, ord)),
+         (select array_agg((select sk.id from subject_keys sk where sk.subject = u.u) order by u.ord)
+            from unnest(p_subjects) with ordinality as u(u, ord)),
+         (select array_agg((select g.erased_at from erasure_register g where g.subject = u.u) order by u.ord)
+            from unnest(p_subjects) with ordinality as u(u, ord))
+    into head, head_hash, slot_existing, slot_version, slot_key, slot_erased
+    from (select 1) as one
+    left join lateral (select e.position, e.hash from events e order by e.position desc limit 1) h on true;
 
   while i <= n loop
     r := p_request[i];
@@ -204,36 +193,36 @@ begin
     for j in first_event..last_event loop
       dup_of[j] := null;
       skip[j] := false;
-      if slot_applied[key_slot[j]] is not null then
-        if p_fingerprint[slot_applied[key_slot[j]]] <> p_fingerprint[j] then
+      if slot_applied[p_key_slot[j]] is not null then
+        if p_fingerprint[slot_applied[p_key_slot[j]]] <> p_fingerprint[j] then
           failure := 'conflict'; failure_detail := jsonb_build_object('event', j); exit;
         end if;
-        dup_of[j] := slot_applied[key_slot[j]];
+        dup_of[j] := slot_applied[p_key_slot[j]];
         continue;
       end if;
-      if slot_existing[key_slot[j]] is not null then
-        if slot_existing[key_slot[j]]->>'fingerprint' <> p_fingerprint[j] then
+      if slot_existing[p_key_slot[j]] is not null then
+        if slot_existing[p_key_slot[j]]->>'fingerprint' <> p_fingerprint[j] then
           failure := 'conflict'; failure_detail := jsonb_build_object('event', j); exit;
         end if;
         dup_of[j] := 0;
         continue;
       end if;
       if p_subject_key[j] is not null then
-        s := subject_slot[j];
+        s := p_subject_slot[j];
         -- A fact about an erased subject that happened before the erasure, or any later fact
         -- but one that starts a new relationship, is dropped.
         if slot_erased[s] is not null and (p_occurred_at[j] <= slot_erased[s] or (slot_key[s] is null and not p_starter[j])) then
           skip[j] := true;
           continue;
         end if;
-        if (slot_key[s] is not null and slot_key[s] <> p_subject_key[j]) or (slot_key[s] is null and p_key_wrapped[j] is null) then
+        if (slot_key[s] is not null and slot_key[s] <> p_subject_key[j]) or (slot_key[s] is null and p_key_seed[j] is null) then
           failure := 'stale_key'; failure_detail := jsonb_build_object('subject', p_subject[j]); exit;
         end if;
       end if;
     end loop;
-    if failure is null and p_expected[r] is not null and slot_version[stream_slot[first_event]] <> p_expected[r] then
+    if failure is null and p_expected[r] is not null and slot_version[p_stream_slot[first_event]] <> p_expected[r] then
       failure := 'wrong_version';
-      failure_detail := jsonb_build_object('expected', p_expected[r], 'actual', slot_version[stream_slot[first_event]]);
+      failure_detail := jsonb_build_object('expected', p_expected[r], 'actual', slot_version[p_stream_slot[first_event]]);
     end if;
     if failure is not null then
       o_request := r; o_event := first_event; o_outcome := failure; o_position := null; o_stream_version := null;
@@ -246,11 +235,11 @@ begin
       o_request := r; o_event := j; o_position := null; o_stream_version := null; o_prev_hash := null; o_hash := null; o_detail := null;
       if dup_of[j] is not null then
         o_outcome := 'duplicate';
-        o_detail := case when dup_of[j] = 0 then slot_existing[key_slot[j]] else jsonb_build_object('pending', dup_of[j]) end;
+        o_detail := case when dup_of[j] = 0 then slot_existing[p_key_slot[j]] else jsonb_build_object('pending', dup_of[j]) end;
       elsif skip[j] then
         o_outcome := 'skipped';
       else
-        s := stream_slot[j];
+        s := p_stream_slot[j];
         slot_version[s] := slot_version[s] + 1;
         head := head + 1;
         link := encode(sha256(convert_to(head_hash || ':' || head::text || ':' || slot_version[s]::text || ':' || p_digest[j], 'UTF8')), 'hex');
@@ -261,9 +250,9 @@ begin
         applied_prev := applied_prev || head_hash;
         applied_hash := applied_hash || link;
         head_hash := link;
-        slot_applied[key_slot[j]] := j;
-        if p_subject_key[j] is not null and slot_key[subject_slot[j]] is null then
-          slot_key[subject_slot[j]] := p_subject_key[j];
+        slot_applied[p_key_slot[j]] := j;
+        if p_subject_key[j] is not null and slot_key[p_subject_slot[j]] is null then
+          slot_key[p_subject_slot[j]] := p_subject_key[j];
           new_keys := new_keys || j;
         end if;
       end if;
@@ -272,12 +261,14 @@ begin
   end loop;
 
   if coalesce(array_length(applied, 1), 0) > 0 then
-    insert into subject_keys (id, subject, appid, kid, wrapped)
-      select t.key_id, t.subject, t.appid, t.kid, t.wrapped
-        from unnest(p_subject_key, p_subject, p_appid, p_key_kid, p_key_wrapped) with ordinality as t(key_id, subject, appid, kid, wrapped, ord)
-        join unnest(new_keys) as k(ord) using (ord);
-    insert into events (position, id, type, stream, stream_version, appid, subject, subject_key, related, unionid,
-                        fingerprint, idempotency_key, data, meta, occurred_at, recorded_at, digest, prev_hash, hash)
+    with keys as (
+      insert into subject_keys (id, subject, appid, seed)
+      select t.key_id, t.subject, t.appid, t.seed
+        from unnest(p_subject_key, p_subject, p_appid, p_key_seed) with ordinality as t(key_id, subject, appid, seed, ord)
+        join unnest(new_keys) as k(ord) using (ord)
+    ), appended as (
+      insert into events (position, id, type, stream, stream_version, appid, subject, subject_key, related, unionid,
+                          fingerprint, idempotency_key, data, meta, occurred_at, recorded_at, digest, prev_hash, hash)
       select a.position, t.id, t.type, t.stream, a.version, t.appid, t.subject, t.subject_key, t.related, t.unionid,
              t.fingerprint, t.idempotency_key, t.data, t.meta, t.occurred_at, t.recorded_at, t.digest, a.prev, a.hash
         from unnest(applied, applied_position, applied_version, applied_prev, applied_hash) as a(ord, position, version, prev, hash)
@@ -285,8 +276,9 @@ begin
                     p_idempotency_key, p_data, p_meta, p_occurred_at, p_recorded_at, p_digest)
              with ordinality as t(id, type, stream, appid, subject, subject_key, related, unionid, fingerprint,
                                   idempotency_key, data, meta, occurred_at, recorded_at, digest, ord) using (ord)
-       order by a.position;
-    perform pg_notify('${LEDGER_CHANNEL}', head::text);
+       order by a.position
+    )
+    select pg_notify('${LEDGER_CHANNEL}', head::text) into link;
   end if;
 end
 $fn$`;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from '../../src/ledger/openStorage.ts';
 import { activeTableName } from '../store/activeTable.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 
@@ -17,7 +18,7 @@ export async function getFollowStatus(db: Queryable, query: FollowStatusQuery): 
     'unionid' in query
       ? sql`${query.unionid}::text`
       : sql`(select v.unionid from ${sql.table(identity)} v where v.appid = ${query.viaAppid} and v.openid = ${query.viaOpenid})`;
-  const { rows } = await sql<{ openid: string; subscribed: boolean }>`
+  const { rows } = await sql<{ openid: string; subscribed: boolean }>`${sql.raw(PREPARED)}
     select i.openid, coalesce(f.subscribed, false) as subscribed
     from ${sql.table(identity)} i
     left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
 import type { Queryable } from '../store/projectionTable.ts';
@@ -23,7 +24,7 @@ export async function getUnionid(db: Queryable, unionid: string): Promise<Unioni
 
 /** The statement, for tests that EXPLAIN it: the unionid index, then primary-key probes. */
 export function getUnionidQuery(identity: string, follow: string, unionid: string) {
-  return sql<AccountSqlRow>`
+  return sql<AccountSqlRow>`${sql.raw(PREPARED)}
     select i.appid, i.openid, i.kind, ${FOLLOW_COLUMNS}
     from ${sql.table(identity)} i
     left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { LinkedAccount } from '../identityLinks/linkedAccounts.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
@@ -45,7 +46,7 @@ export async function getUser(db: Queryable, appid: string, openid: string): Pro
 
 /** The statement, for tests that EXPLAIN it: primary-key probes, the unionid index for links. */
 export function getUserQuery(identity: string, follow: string, appid: string, openid: string) {
-  return sql<UserSqlRow>`
+  return sql<UserSqlRow>`${sql.raw(PREPARED)}
     select i.appid, i.openid, i.kind, i.unionid, i.converted_to_appid, i.converted_to_openid,
            i.converted_from_appid, i.converted_from_openid, ${FOLLOW_COLUMNS},
            (select coalesce(json_agg(json_build_object('appid', l.appid, 'openid', l.openid, 'kind', l.kind)), '[]'::json)

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from './database.ts';
+import { PREPARED } from './openStorage.ts';
 import type { LedgerEvent, NewEvent } from './events.ts';
 import type { SubjectKeys } from './keys/subjectKeys.ts';
 import { IdempotencyConflictError, WrongExpectedVersionError } from './ledgerErrors.ts';
@@ -56,7 +57,12 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
     }
   });
   const col = <T>(pick: (e: PreparedEvent) => T) => events.map(pick);
-  const { rows } = await sql<OutcomeRow>`
+  // Each distinct idempotency key, stream and subject gets a slot (its 1-based place in a list of
+  // distinct values), so the function keeps per-key state in arrays (see migration 0005).
+  const keys = slotsOf(events, (e) => e.idempotencyKey);
+  const streams = slotsOf(events, (e) => e.stream);
+  const subjects = slotsOf(events, (e) => e.subject);
+  const { rows } = await sql<OutcomeRow>`${sql.raw(PREPARED)}
     select * from ledger_append(
       ${requestOf}::int[], ${requests.map((r) => r.expectedVersion ?? null)}::int[],
       ${col((e) => e.id)}::uuid[], ${col((e) => e.type)}::text[], ${col((e) => e.stream)}::text[], ${col((e) => e.appid)}::text[],
@@ -64,8 +70,9 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
       ${col((e) => e.fingerprint)}::text[], ${col((e) => e.idempotencyKey)}::text[],
       ${col((e) => e.storedData)}::jsonb[], ${col((e) => e.storedMeta)}::jsonb[],
       ${col((e) => e.occurredAt)}::timestamptz[], ${col((e) => e.recordedAt)}::timestamptz[],
-      ${col((e) => e.digest)}::text[], ${col((e) => e.starter)}::boolean[],
-      ${col((e) => e.keyKid)}::text[], ${col((e) => e.keyWrapped)}::bytea[])`.execute(db);
+      ${col((e) => e.digest)}::text[], ${col((e) => e.starter)}::boolean[], ${col((e) => e.keySeed)}::bytea[],
+      ${keys.slots}::int[], ${streams.slots}::int[], ${subjects.slots}::int[],
+      ${keys.values}::text[], ${streams.values}::text[], ${subjects.values}::text[])`.execute(db);
 
   const stored = new Map<number, LedgerEvent>();
   const byRequest = new Map<number, OutcomeRow[]>();
@@ -111,6 +118,23 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
     return { ok: true, result: { events: result, duplicate: duplicates > 0 && duplicates === request.events.length, skipped } };
   });
   return { outcomes, head, appended };
+}
+
+/** Each event's 1-based slot among the distinct non-null values of `pick`, and those values. */
+function slotsOf(events: readonly PreparedEvent[], pick: (e: PreparedEvent) => string | null): { slots: (number | null)[]; values: string[] } {
+  const slotOf = new Map<string, number>();
+  const values: string[] = [];
+  const slots = events.map((event) => {
+    const value = pick(event);
+    if (value === null) return null;
+    let slot = slotOf.get(value);
+    if (slot === undefined) {
+      values.push(value);
+      slotOf.set(value, (slot = values.length));
+    }
+    return slot;
+  });
+  return { slots, values };
 }
 
 /** The envelope of a just-appended event, exactly as a later read opens it. */

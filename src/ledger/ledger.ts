@@ -11,7 +11,7 @@ import { prepareEvent } from './prepareEvent.ts';
 import { headPosition, readByIdempotencyKeys, readEvents, readLedgerPage, type ReadContext, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 import { createKeyring, DEVELOPMENT_MASTER_KEY, type Keyring } from './keys/masterKeys.ts';
-import { loadPseudonymSecret } from './keys/ledgerSecrets.ts';
+import { loadLedgerSecrets } from './keys/ledgerSecrets.ts';
 import { createPseudonyms, type Pseudonyms } from './keys/pseudonyms.ts';
 import { createSubjectKeys, type SubjectKeys } from './keys/subjectKeys.ts';
 
@@ -42,13 +42,12 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   const wake = storage.local;
   const [current = DEVELOPMENT_MASTER_KEY, ...previous] = options.masterKeys ?? [];
   const keyring = createKeyring(current, previous);
-  const subjectKeys = createSubjectKeys(keyring);
   // The pseudonym secret is read (or, in a new database, created) once, before the first append
   // or read; a failed attempt (the database was unreachable) is not remembered, the next use retries.
   let loaded: Promise<LedgerPrivacy> | null = null;
   const privacy = (): Promise<LedgerPrivacy> => {
-    loaded ??= loadPseudonymSecret(storage.db, keyring).then(
-      (secret) => ({ keyring, pseudonyms: createPseudonyms(secret), subjectKeys }),
+    loaded ??= loadLedgerSecrets(storage.db, keyring).then(
+      (secrets) => ({ keyring, pseudonyms: createPseudonyms(secrets.pseudonyms), subjectKeys: createSubjectKeys(secrets.subjectKeys) }),
       (error: unknown) => {
         loaded = null;
         throw error;
@@ -56,7 +55,10 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
     );
     return loaded;
   };
-  const readContext = async (): Promise<ReadContext> => ({ db: storage.db, pseudonyms: (await privacy()).pseudonyms, subjectKeys });
+  const readContext = async (): Promise<ReadContext> => {
+    const { pseudonyms, subjectKeys } = await privacy();
+    return { db: storage.db, pseudonyms, subjectKeys };
+  };
   // Each commit is heard twice here — from the group commit and as its own NOTIFY echoed back —
   // and a head at or below one already announced tells a follower nothing new (positions are
   // gapless and commit-ordered); passing it on made every follower read once more for nothing.
@@ -68,7 +70,7 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   };
   let group: ReturnType<typeof createGroupCommit> | null = null;
   const groupCommit = async () =>
-    (group ??= createGroupCommit(storage.db, { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true }, {
+    (group ??= createGroupCommit(storage.db, { ...(await privacy()), sealing: options.sealing ?? true }, {
     ...options,
     onCommit(head, appended) {
       options.onCommit?.(head, appended);
@@ -97,7 +99,8 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
    * the commit. Erasure uses it: deleting keys and recording the erasure is one atomic step.
    */
   async function exclusive<T>(work: (trx: Transaction<Database>, append: (events: NewEvent[]) => Promise<AppendResult>) => Promise<T>): Promise<T> {
-    const ctx = { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true };
+    const { pseudonyms, subjectKeys } = await privacy();
+    const ctx = { pseudonyms, subjectKeys, sealing: options.sealing ?? true };
     let head = 0;
     let appended = 0;
     let result: T;

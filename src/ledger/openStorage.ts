@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { EventEmitter } from 'node:events';
+import { createHash } from 'node:crypto';
 import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.ts';
@@ -86,6 +87,30 @@ export function lockKey(name: string): number {
   return hash | 0;
 }
 
+/**
+ * Marks a hot statement (the append call, the query API's lookups): on PostgreSQL it runs as a
+ * named prepared statement, parsed (and, once PostgreSQL settles on a generic plan, planned) once
+ * per connection instead of once per call. A comment, so PGlite and any other reader of the text
+ * just skip it; the statement's name is derived from its text, so a new projection table (after
+ * a rebuild) is a new statement.
+ */
+export const PREPARED = '/* prepared */ ';
+
+const statementNames = new Map<string, string>();
+
+function namePreparedStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  (client as unknown as { query: (...args: unknown[]) => unknown }).query = (config: unknown, values?: unknown, callback?: unknown) => {
+    if (typeof config !== 'string' || !config.startsWith(PREPARED) || typeof values === 'function') return query(config, values, callback);
+    let name = statementNames.get(config);
+    if (!name) {
+      name = `s${createHash('sha1').update(config).digest('base64url').slice(0, 22)}`;
+      if (statementNames.size < 10_000) statementNames.set(config, name);
+    }
+    return query({ name, text: config, values }, callback);
+  };
+}
+
 export async function openStorage(options: OpenOptions): Promise<Storage> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.poolSize ?? 10, { ...DEFAULT_POSTGRES_TIMEOUTS, ...options.postgres })
@@ -111,6 +136,7 @@ async function openPostgres(connectionString: string, poolSize: number, timeouts
   pool.on('error', () => {});
   pool.on('connect', (client) => {
     client.on('error', () => {});
+    namePreparedStatements(client);
     // No JIT compilation: every statement here is short, and a plan whose estimate crosses
     // jit_above_cost (a freshly built projection table before ANALYZE, say) spent ~235 ms
     // compiling a 0.5 ms lookup (EXPLAIN ANALYZE in bench/README.md). A SET, queued ahead of the

@@ -41,9 +41,8 @@ export type PreparedEvent = {
   recordedAt: string;
   digest: string;
   starter: boolean;
-  /** Set when the subject key is new to this process: the append stores it with the event. */
-  keyKid: string | null;
-  keyWrapped: Buffer | null;
+  /** Set while the subject key is not known to be stored: the append stores it with the event. */
+  keySeed: Buffer | null;
   /** What the caller gets back: the plaintext data and the meta as stored. */
   data: Record<string, unknown>;
   meta: EventMeta;
@@ -81,16 +80,12 @@ export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: s
     const fields = PERSONAL_FIELDS[type] as readonly string[];
     for (const [name, value] of Object.entries(data)) (fields.includes(name) ? personal : clear)[name] = value;
     let subjectKey: string | null = null;
-    let keyKid: string | null = null;
-    let keyWrapped: Buffer | null = null;
+    let keySeed: Buffer | null = null;
     let stored: Record<string, unknown> = data;
     if (ctx.sealing && subject !== null && Object.keys(personal).length > 0) {
       const key = ctx.subjectKeys.forAppend(subject);
       subjectKey = key.id;
-      if (key.wrapped) {
-        keyKid = key.kid;
-        keyWrapped = key.wrapped;
-      }
+      keySeed = key.seed;
       stored = { ...clear, sealed: seal(key.key, id, canonicalJson(personal)) };
     }
     const occurredAt = event.occurredAt === undefined ? recordedAt : toIso(event.occurredAt);
@@ -100,7 +95,7 @@ export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: s
     const digest = eventDigest({ id, type, stream, appid, subject, subjectKey, related, unionid, fingerprint, data: storedData, meta: storedMeta, occurredAt, recordedAt });
     return {
       id, type, stream, appid, subject, subjectKey, related, unionid, fingerprint, idempotencyKey, storedData, storedMeta,
-      occurredAt, recordedAt, digest, starter: STARTER_TYPES.has(type), keyKid, keyWrapped, data, meta,
+      occurredAt, recordedAt, digest, starter: STARTER_TYPES.has(type), keySeed, data, meta,
     };
   } catch (error) {
     throw new InvalidEventError(`${event.type}: ${(error as Error).message}`, { cause: error });

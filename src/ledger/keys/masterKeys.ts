@@ -1,20 +1,19 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { randomFromPool } from './randomPool.ts';
 
 /**
- * The master key(s) from the configuration: they wrap every key the ledger keeps in the database
- * (the pseudonym secret, each subject's data key), so a copy of the database alone reveals no
- * personal data. The first key wraps; any listed key unwraps what it wrapped, which is how a
- * master key is rotated (README: "Key management"). A key id (`kid`) is stored with each wrapped
- * key, so the right master key is found without trying them all.
+ * The master key(s) from the configuration: they wrap the ledger's secrets in the database (the
+ * pseudonym secret, and the key secret every subject's data key is derived with), so a copy of
+ * the database alone reveals no personal data. The first key wraps; any listed key unwraps what
+ * it wrapped, which is how a master key is rotated (README: "Key management"). A key id (`kid`)
+ * is stored with each wrapped secret, so the right master key is found without trying them all.
  */
 export type Keyring = {
-  /** The id of the key new keys are wrapped under. */
+  /** The id of the key new secrets are wrapped under. */
   readonly kid: string;
   wrap(key: Buffer, context: string): { kid: string; wrapped: Buffer };
   /** Throws when `kid` names no configured master key, or the wrapped key was altered. */
   unwrap(kid: string, wrapped: Buffer, context: string): Buffer;
-  /** True when `kid` is not the current key (the key needs rewrapping). */
-  isPrevious(kid: string): boolean;
 };
 
 export class MasterKeyError extends Error {
@@ -41,7 +40,7 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
   return {
     kid,
     wrap(key, context) {
-      const iv = randomBytes(12);
+      const iv = randomFromPool(12);
       const cipher = createCipheriv('aes-256-gcm', current, iv);
       cipher.setAAD(Buffer.from(context, 'utf8'));
       return { kid, wrapped: Buffer.concat([iv, cipher.update(key), cipher.final(), cipher.getAuthTag()]) };
@@ -54,7 +53,6 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
       decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
       return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
     },
-    isPrevious: (keyId) => keyId !== kid,
   };
 }
 

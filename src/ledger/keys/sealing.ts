@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv } from 'node:crypto';
+import { randomFromPool } from './randomPool.ts';
 
 /**
  * Personal fields of one event, encrypted with AES-256-GCM under the data key of the event's
@@ -6,7 +7,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
  * not open. Stored in the event's data as `sealed` (base64 of iv ‖ ciphertext ‖ tag).
  */
 export function seal(key: Buffer, eventId: string, plaintext: string): string {
-  const iv = randomBytes(12);
+  const iv = randomFromPool(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(eventId, 'utf8'));
   return Buffer.concat([iv, cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
