@@ -13,6 +13,7 @@ import { createLogger, type Logger } from './observability/logger.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { instrumentService } from './observability/instrumentService.ts';
 import { createUnionidReactor, UNIONID_REACTOR, type UnionidReactor } from './commands/unionidReactor.ts';
+import { createErasureReactor } from './erasure/erasureReactor.ts';
 import { createLedgerConsumer, type LedgerConsumer } from './ledger/consumer/ledgerConsumer.ts';
 import { CursorCheckpoint } from './ledger/consumer/cursorCheckpoint.ts';
 import { createSessionKeyVault, type SessionKeyVault } from './commands/sessionKeyVault.ts';
@@ -41,6 +42,8 @@ export type Service = {
   wechat(appid: string): WechatClient | undefined;
   /** Null when `unionidLookups` is false. */
   unionidReactor: UnionidReactor | null;
+  /** Erases the people whose withdrawal pushes the account's policy says to erase. */
+  erasureReactor: { idle(): Promise<void> };
   vault: SessionKeyVault;
   projections: ProjectionRunner;
   projectionContext: ProjectionContext;
@@ -144,6 +147,15 @@ export async function createService(config: Config, options: ServiceOptions = {}
     options.unionidLookups === false ? null : createUnionidReactor({ consumer, ledger, clientOf: wechat, kindOf: projectionContext.kindOf, logger });
   // Before any push is taken: a first start reacts to subscribes from now on, not to the history.
   if (unionidReactor) await CursorCheckpoint.load(storage.db, UNIONID_REACTOR, () => ledger.head());
+  const erasureReactor = createErasureReactor({
+    consumer,
+    ledger,
+    policyOf: (appid) => accounts.get(appid)?.erasure,
+    registerRetentionDays: config.erasure.registerRetentionDays,
+    onErased(erasure) {
+      metrics.erasures.inc({ appid: erasure.appid ?? 'unionid', reason: erasure.reason });
+    },
+  });
   if (options.background !== false) {
     consumer.start();
     projections.start();
@@ -161,6 +173,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     accounts,
     wechat,
     unionidReactor,
+    erasureReactor,
     vault,
     projections,
     projectionContext,

@@ -48,12 +48,10 @@ export function callbackRoutes(service: Service) {
         format: account.pushFormat,
         maxBytes: service.config.bodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
-        erasure: { policy: account.erasure, registerRetentionDays: service.config.erasure.registerRetentionDays },
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
       service.metrics.pushes.inc({ appid: account.appid, kind: result.push.kind, outcome });
       if (result.duplicate) service.metrics.ledgerDedupeHits.inc({ source: 'webhook' });
-      if (result.erasure) service.metrics.erasures.inc({ appid: account.appid, reason: result.erasure.reason });
       return c.text('success');
     },
   );

@@ -129,6 +129,8 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     expect((await sendPush(`${e2e.url}/wechat/${OA.appid}/callback`, subscribe, { tries: 1 })).delivered).toBe(true);
     await until(async () => (await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status === 200, 15_000);
     expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid, createTime: subscribedAt + 10 }, 'safe')).toEqual({ status: 200, body: 'success' });
+    // The erasure follows the committed fact (the erasure reactor).
+    await e2e.server.service.erasureReactor.idle();
     expect((await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status).toBe(404);
     const head = await ledger().head();
 
@@ -136,6 +138,7 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     expect((await sendPush(`${e2e.url}/wechat/${OA.appid}/callback`, subscribe, { tries: 1 })).delivered).toBe(true);
     // A different subscribe from before the erasure, arriving late: dropped by the register.
     expect(await e2e.push(OA.appid, { event: 'subscribe', openid, createTime: subscribedAt + 5 }, 'safe')).toEqual({ status: 200, body: 'success' });
+    await e2e.server.service.erasureReactor.idle();
     expect(await ledger().head()).toBe(head);
     expect((await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status).toBe(404);
 
@@ -176,6 +179,7 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
       const delivery = await sendPush(target, buildPush({ ...account, format }, { event, openid: openid! }), { tries: 1 });
       expect(delivery.attempts[0]).toMatchObject({ status: 200, body: 'success' });
     }
+    await e2e.server.service.erasureReactor.idle();
     for (const openid of users.slice(0, 3)) expect((await e2e.api(`/v1/accounts/${MP.appid}/users/${openid}`)).status).toBe(404);
     expect((await e2e.api(`/v1/accounts/${MP.appid}/users/${users[3]}`)).status).toBe(200);
     const reasons = (await ledger().read({ type: 'identity.erased', appid: MP.appid, limit: 100 })).map((e) => (e.data as { reason: string }).reason);

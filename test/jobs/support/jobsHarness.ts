@@ -94,6 +94,9 @@ export async function startJobsHarness(
       secret: `${spec.appid}-secret`,
       ...(spec.originalId ? { originalId: spec.originalId } : {}),
       ...(spec.migratedFrom ? { migratedFrom: spec.migratedFrom } : {}),
+      // The jobs' tests write withdrawals straight into the ledger as history: keep the people
+      // (erasure's own tests are in test/erasure/).
+      erasure: { onUnsubscribe: 'keep', onRevoke: 'keep', onCancellation: 'keep' },
     })),
     apiKeys: [{ key: 'jobs-admin-key-0123456789', scopes: ['admin'] }],
     wechat: { apiBase: running.url, callsPerSecond: options.callsPerSecond ?? 1000 },
