@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { ErasureReason } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { eraseProjectionRows } from '../../projections/store/eraseProjectionRows.ts';
 import { eraseJobData } from '../jobs/store/eraseJobData.ts';
@@ -84,7 +85,7 @@ export async function eraseIdentities(ledger: Ledger, target: ErasureTarget, opt
         live.map((subject) => ({
           type: 'identity.erased' as const,
           data: { appid: subject.appid, subject: subject.subject, scope, reason: options.reason, erasureId: id, events: eventsOf.get(subject.keyId!) ?? 0 },
-          meta: { source: 'api' as const, idempotencyKey: `erasure:${id}:${subject.subject}` },
+          meta: { source: 'api' as const, idempotencyKey: IdempotencyKey.erasure(id, subject.subject) },
           occurredAt: erasedAt,
         })),
       );
