@@ -1,7 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { Storage } from './openStorage.ts';
-import { EventData, EventMeta, isEventType, type LedgerEvent, type NewEvent } from './events.ts';
+import { EventData, EventMeta, isEventType, type NewEvent } from './events.ts';
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
 import { appendBatch, type AppendResult } from './appendBatch.ts';
 import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from './ledgerLock.ts';

@@ -13,8 +13,6 @@ export type Keyring = {
   wrap(key: Buffer, context: string): { kid: string; wrapped: Buffer };
   /** Throws when `kid` names no configured master key, or the wrapped key was altered. */
   unwrap(kid: string, wrapped: Buffer, context: string): Buffer;
-  /** True when `kid` is not the current key (the key needs rewrapping). */
-  isPrevious(kid: string): boolean;
 };
 
 export class MasterKeyError extends Error {
@@ -54,7 +52,6 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
       decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
       return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
     },
-    isPrevious: (keyId) => keyId !== kid,
   };
 }
 
