@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { Storage } from './openStorage.ts';
@@ -68,7 +69,7 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   };
   let group: ReturnType<typeof createGroupCommit> | null = null;
   const groupCommit = async () =>
-    (group ??= createGroupCommit(storage.db, { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true }, {
+    (group ??= createGroupCommit(storage.db, { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true, newId: randomUUID }, {
     ...options,
     onCommit(head, appended) {
       options.onCommit?.(head, appended);
@@ -97,7 +98,7 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
    * the commit. Erasure uses it: deleting keys and recording the erasure is one atomic step.
    */
   async function exclusive<T>(work: (trx: Transaction<Database>, append: (events: NewEvent[]) => Promise<AppendResult>) => Promise<T>): Promise<T> {
-    const ctx = { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true };
+    const ctx = { pseudonyms: (await privacy()).pseudonyms, subjectKeys, sealing: options.sealing ?? true, newId: randomUUID };
     let head = 0;
     let appended = 0;
     let result: T;

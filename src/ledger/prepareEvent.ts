@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   accountStream,
   appidOf,
@@ -54,17 +53,21 @@ export type PrepareContext = {
   subjectKeys: SubjectKeys;
   /** False only in the benchmark that measures what sealing costs: personal fields stay clear. */
   sealing: boolean;
+  /** The event's id (`randomUUID` in the ledger; a fixed sequence in tests). */
+  newId: () => string;
 };
 
 /**
- * Throws InvalidEventError for content that has no canonical form (lone surrogates) or no
- * valid time. `event` must already be validated (ledger.ts).
+ * A pure decision but for the sealing's random IV and a new subject key: the id comes from
+ * `ctx.newId`, the time from the caller (one `recordedAt` for a whole batch). Throws
+ * InvalidEventError for content that has no canonical form (lone surrogates) or no valid time.
+ * `event` must already be validated (ledger.ts).
  */
 export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: string): PreparedEvent {
   try {
     const data = event.data as Record<string, unknown>;
     const { type } = event;
-    const id = randomUUID();
+    const id = ctx.newId();
     const appid = appidOf(type, data);
     const openid = openidOf(type, data);
     const subject = type === 'identity.erased' ? String(data.subject) : openid === null ? null : ctx.pseudonyms.subject(appid, openid);
