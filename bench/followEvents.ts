@@ -1,4 +1,5 @@
 import type { NewEvent } from '../src/ledger/events.ts';
+import { IdempotencyKey } from '../src/ledger/idempotencyKey.ts';
 
 export const BENCH_APPID = 'wxbench0000000oa1';
 
@@ -16,7 +17,7 @@ export function followEvents(caller: string): () => NewEvent {
     const i = n++;
     const meta = (user: string, event: string) => ({
       source: 'webhook' as const,
-      idempotencyKey: `push:${BENCH_APPID}:gh_bench0000oa1|${user}|${createTime + i}|${event}`,
+      idempotencyKey: IdempotencyKey.push(BENCH_APPID, `gh_bench0000oa1|${user}|${createTime + i}|${event}`),
     });
     const occurredAt = new Date((createTime + i) * 1000);
     if (i % 10 === 9) {

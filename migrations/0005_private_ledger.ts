@@ -10,8 +10,7 @@ import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from '../src/ledger/ledgerLock.ts'
  *   `subject`, `related` and `unionid`; idempotency keys are stored as keyed digests. The hash
  *   chain covers what is stored, so deleting a subject's key leaves it verifiable.
  * - `subject_keys` is the only mutable part of an event's meaning: deleting a row erases every
- *   event sealed under it. A row holds the random seed its key is derived from, under the key
- *   secret in `ledger_secrets`, which the configured master key wraps (`kid` names which).
+ *   event sealed under it. Keys are wrapped by the configured master key (`kid` names which).
  * - `erasure_register` remembers erased pseudonyms for a bounded time, so a late retry of a
  *   fact older than the erasure does not bring the person back.
  * - `erasures` records each erasure request and what it removed (counts, no personal data).
@@ -68,7 +67,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       id uuid primary key,
       subject text not null unique,
       appid text not null,
-      seed bytea not null,
+      kid text not null,
+      wrapped bytea not null,
       created_at timestamptz not null default now()
     )`.execute(db);
   await sql`
@@ -132,7 +132,7 @@ create function ledger_append(
   p_id uuid[], p_type text[], p_stream text[], p_appid text[], p_subject text[], p_subject_key uuid[],
   p_related text[], p_unionid text[], p_fingerprint text[], p_idempotency_key text[],
   p_data jsonb[], p_meta jsonb[], p_occurred_at timestamptz[], p_recorded_at timestamptz[],
-  p_digest text[], p_starter boolean[], p_key_seed bytea[],
+  p_digest text[], p_starter boolean[], p_key_kid text[], p_key_wrapped bytea[],
   p_key_slot int[], p_stream_slot int[], p_subject_slot int[],
   p_keys text[], p_streams text[], p_subjects text[]
 ) returns table (o_request int, o_event int, o_outcome text, o_position bigint, o_stream_version int,
@@ -168,7 +168,7 @@ begin
   perform pg_advisory_xact_lock(${LEDGER_APPEND_LOCK});
 
   select coalesce(h.position, 0), coalesce(h.hash, '${GENESIS_HASH}'),
-         (select array_agg((select to_jsonb(e) || jsonb_build_object('key_seed', encode(sk.seed, 'base64'))
+         (select array_agg((select to_jsonb(e) || jsonb_build_object('key_kid', sk.kid, 'key_wrapped', encode(sk.wrapped, 'base64'))
                               from events e left join subject_keys sk on sk.id = e.subject_key
                              where e.idempotency_key = k.k) order by k.ord)
             from unnest(p_keys) with ordinality as k(k, ord)),
@@ -215,7 +215,7 @@ begin
           skip[j] := true;
           continue;
         end if;
-        if (slot_key[s] is not null and slot_key[s] <> p_subject_key[j]) or (slot_key[s] is null and p_key_seed[j] is null) then
+        if (slot_key[s] is not null and slot_key[s] <> p_subject_key[j]) or (slot_key[s] is null and p_key_wrapped[j] is null) then
           failure := 'stale_key'; failure_detail := jsonb_build_object('subject', p_subject[j]); exit;
         end if;
       end if;
@@ -262,9 +262,9 @@ begin
 
   if coalesce(array_length(applied, 1), 0) > 0 then
     with keys as (
-      insert into subject_keys (id, subject, appid, seed)
-      select t.key_id, t.subject, t.appid, t.seed
-        from unnest(p_subject_key, p_subject, p_appid, p_key_seed) with ordinality as t(key_id, subject, appid, seed, ord)
+      insert into subject_keys (id, subject, appid, kid, wrapped)
+      select t.key_id, t.subject, t.appid, t.kid, t.wrapped
+        from unnest(p_subject_key, p_subject, p_appid, p_key_kid, p_key_wrapped) with ordinality as t(key_id, subject, appid, kid, wrapped, ord)
         join unnest(new_keys) as k(ord) using (ord)
     ), appended as (
       insert into events (position, id, type, stream, stream_version, appid, subject, subject_key, related, unionid,

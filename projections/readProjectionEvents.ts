@@ -11,7 +11,8 @@ type ProjectionEventRow = {
   source: EventSource;
   occurred_at: string;
   subject_key: string | null;
-  key_seed: Buffer | null;
+  key_kid: string | null;
+  key_wrapped: Buffer | null;
   erasure_epoch: number | string;
 };
 
@@ -35,7 +36,7 @@ export type ProjectionSource = Pick<Ledger, 'storage' | 'privacy'>;
 export async function readProjectionEvents(source: ProjectionSource, after: number, limit: number): Promise<ProjectionPage> {
   const { subjectKeys } = await source.privacy();
   const { rows } = await sql<ProjectionEventRow>`
-    select e.position, e.id, e.type, e.data, e.meta->>'source' as source, e.subject_key, k.seed as key_seed,
+    select e.position, e.id, e.type, e.data, e.meta->>'source' as source, e.subject_key, k.kid as key_kid, k.wrapped as key_wrapped,
            to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
            (select epoch from erasure_epoch) as erasure_epoch
     from events e left join subject_keys k on k.id = e.subject_key

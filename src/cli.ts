@@ -1,4 +1,5 @@
-import { loadConfig, ConfigError } from './config/loadConfig.ts';
+import { loadConfig } from './config/loadConfig.ts';
+import { ConfigError } from './config/configError.ts';
 import { openStorage } from './ledger/openStorage.ts';
 import { createService } from './createService.ts';
 import { createLogger } from './observability/logger.ts';

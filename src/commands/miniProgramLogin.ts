@@ -1,5 +1,6 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { LedgerEvent, NewEvent } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { decryptUserData, verifyRawDataSignature } from '../wechat/miniProgramCrypto.ts';
 import { CommandError } from './commandError.ts';
@@ -43,7 +44,7 @@ export async function miniProgramLogin(deps: MiniProgramLoginDeps, input: MiniPr
   if ((input.rawData === undefined) !== (input.signature === undefined)) {
     throw new CommandError('invalid_request', 400, 'rawData and signature go together');
   }
-  const loginKey = `login:${input.appid}:${input.code}`;
+  const loginKey = IdempotencyKey.miniProgramLogin(input.appid, input.code);
   const digest = requestDigest('miniprogram-login/1', [input.appid, input.code, input.encryptedData, input.iv, input.rawData, input.signature, input.requester]);
   const [earlier] = await deps.ledger.findByIdempotencyKeys([loginKey]);
   if (earlier) {

@@ -1,5 +1,6 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { NewEvent } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { CommandError } from './commandError.ts';
 import { unionidResolved } from './unionidResolved.ts';
@@ -22,7 +23,7 @@ export type OauthCallbackInput = {
  * leaked code does not log anyone in as the person it was issued to.
  */
 export async function oauthCallback(deps: { ledger: Ledger; client: WechatClient; now?: () => number }, input: OauthCallbackInput): Promise<LoginAnswer> {
-  const key = `oauth:${input.appid}:${input.code}`;
+  const key = IdempotencyKey.oauth(input.appid, input.code);
   const digest = requestDigest('oauth-callback/1', [input.appid, input.code, input.state, input.requester]);
   const [earlier] = await deps.ledger.findByIdempotencyKeys([key]);
   if (earlier) {

@@ -1,4 +1,5 @@
 import type { NewEvent } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import { dedupeKey, type Push } from '../wechat/pushes.ts';
 
 /**
@@ -9,7 +10,7 @@ import { dedupeKey, type Push } from '../wechat/pushes.ts';
  */
 export function pushToEvents(appid: string, push: Push): NewEvent[] {
   const occurredAt = new Date(('CreateTime' in push && push.CreateTime ? push.CreateTime : 0) * 1000);
-  const meta = { source: 'webhook' as const, idempotencyKey: `push:${appid}:${dedupeKey(push)}` };
+  const meta = { source: 'webhook' as const, idempotencyKey: IdempotencyKey.push(appid, dedupeKey(push)) };
   switch (push.kind) {
     case 'subscribe':
       return [

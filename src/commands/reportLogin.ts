@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import type { Ledger } from '../ledger/ledger.ts';
 import type { NewEvent } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import { CommandError } from './commandError.ts';
 import { unionidResolved } from './unionidResolved.ts';
 
@@ -35,13 +35,11 @@ export async function reportLogin(
     }
   }
   const occurredAt = login.occurredAt ?? new Date(now).toISOString().slice(0, 19) + 'Z';
-  const key =
-    idempotencyKey ?? createHash('sha256').update(JSON.stringify([login.appid, login.openid, login.unionid ?? null, occurredAt])).digest('hex');
   const events: NewEvent[] = [
     {
       type: 'login.recorded',
       data: { appid: login.appid, openid: login.openid, ...(login.unionid ? { unionid: login.unionid } : {}) },
-      meta: { source: 'api', idempotencyKey: `report:${login.appid}:${key}` },
+      meta: { source: 'api', idempotencyKey: IdempotencyKey.reportedLogin(login, occurredAt, idempotencyKey) },
       occurredAt,
     },
   ];

@@ -1,7 +1,7 @@
 import type { Ledger } from '../ledger/ledger.ts';
 import type { Logger } from '../observability/logger.ts';
-import { WechatApiError } from '../wechat/api/errcodes.ts';
-import { BATCHGET_LIMIT, type UserInfo } from '../wechat/api/user.ts';
+import { lookupUnionids, type UnionidAnswer } from '../wechat/api/lookupUnionids.ts';
+import { BATCHGET_LIMIT } from '../wechat/api/user.ts';
 import type { WechatClient } from '../wechat/api/wechatClient.ts';
 import { unionidResolved } from './unionidResolved.ts';
 
@@ -26,7 +26,8 @@ type Queued = UnionidLookup & { settle(outcome: LookupOutcome): void };
  * appending each answer as `unionid.resolved`. A lone lookup is one `user/info`; lookups that
  * queue up behind busy workers (a follow burst, or a page with several subscribes) go out as one
  * `user/info/batchget` per 100 openids of an account, which keeps up with bursts and spends a
- * hundredth of the calls. A failed call is logged and not retried: `backfill-unionids` finds every
+ * hundredth of the calls; a batchget that one invalid openid fails is split as lookupUnionids.ts
+ * does for the jobs. A failed call is logged and not retried: `backfill-unionids` finds every
  * openid still without a unionid.
  */
 export function createUnionidLookupQueue(options: UnionidLookupQueueOptions) {
@@ -60,28 +61,16 @@ export function createUnionidLookupQueue(options: UnionidLookupQueueOptions) {
     if (!client) return;
     // A user who subscribed, left and came back is asked about once.
     const openids = [...new Set(batch.map((l) => l.openid))];
-    let infos: UserInfo[];
     // The audit trail names the API that answered.
-    let via: 'user_info' | 'batchget' = openids.length === 1 ? 'user_info' : 'batchget';
+    const via: 'user_info' | 'batchget' = openids.length === 1 ? 'user_info' : 'batchget';
+    let answers: UnionidAnswer[];
     try {
-      infos = openids.length === 1 ? [await client.user.userInfo(openids[0]!)] : await client.user.batchGetUserInfo(openids);
+      answers = openids.length === 1 ? [await client.user.userInfo(openids[0]!)] : await lookupUnionids(client.user, openids);
     } catch (error) {
-      if (!(error instanceof WechatApiError && error.kind === 'invalid_openid' && openids.length > 1)) {
-        options.logger.warn({ appid, lookups: openids.length, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
-        return;
-      }
-      // One openid WeChat does not accept fails the whole batchget: ask for each on its own.
-      via = 'user_info';
-      infos = [];
-      for (const openid of openids) {
-        try {
-          infos.push(await client.user.userInfo(openid));
-        } catch (single) {
-          options.logger.warn({ appid, err: (single as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
-        }
-      }
+      options.logger.warn({ appid, lookups: openids.length, err: (error as Error).message }, 'unionid lookup after subscribe failed; backfill will retry');
+      return;
     }
-    const unionidOf = new Map(infos.map((info) => [info.openid, info.unionid]));
+    const unionidOf = new Map(answers.map((answer) => [answer.openid, answer.unionid]));
     await Promise.all(
       batch.map(async ({ openid, causationId }) => {
         const unionid = unionidOf.get(openid);

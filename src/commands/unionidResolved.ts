@@ -1,4 +1,5 @@
 import type { EventSource, NewEvent, UnionidVia } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 
 /**
  * The `unionid.resolved` event for a fact learned through `via`. Its key names the fact itself,
@@ -12,6 +13,6 @@ export function unionidResolved(
   return {
     type: 'unionid.resolved',
     data: fact,
-    meta: { source, idempotencyKey: `unionid:${fact.via}:${fact.appid}:${fact.openid}:${fact.unionid}`, ...extra },
+    meta: { source, idempotencyKey: IdempotencyKey.unionidResolved(fact), ...extra },
   };
 }

@@ -3,10 +3,8 @@ import { z } from 'zod';
 import { ConfigFile, type Config } from './schema.ts';
 import type { PostgresTimeouts } from '../ledger/openStorage.ts';
 import { demoConfig } from './demoConfig.ts';
+import { ConfigError } from './configError.ts';
 
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
 
 /** Replaces `${NAME}` in every string with the environment variable; a missing one is an error. */
 export function substituteEnv(value: unknown, env: NodeJS.ProcessEnv, path: string[] = []): unknown {

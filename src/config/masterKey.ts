@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { parseMasterKey } from '../ledger/keys/masterKeys.ts';
 import type { Config } from './schema.ts';
-import { ConfigError } from './loadConfig.ts';
+import { ConfigError } from './configError.ts';
 
 export const MASTER_KEY_FILE = 'master.key';
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { STARTER_TYPES, type ErasureReason, type NewEvent } from '../ledger/events.ts';
+import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { eraseProjectionRows } from '../../projections/store/eraseProjectionRows.ts';
 import { eraseJobData } from '../jobs/store/eraseJobData.ts';
@@ -121,7 +122,7 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
       c.live.map((subject) => ({
         type: 'identity.erased' as const,
         data: { appid: subject.appid, subject: subject.subject, scope: scopeOf(c.request.target), reason: c.request.reason, erasureId: c.id, events: eventsOf.get(subject.keyId!) ?? 0 },
-        meta: { source: 'api' as const, idempotencyKey: `erasure:${c.id}:${subject.subject}` },
+        meta: { source: 'api' as const, idempotencyKey: IdempotencyKey.erasure(c.id, subject.subject) },
         occurredAt: c.erasedAt,
       })),
     );

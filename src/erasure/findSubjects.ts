@@ -56,7 +56,7 @@ export async function findSubjects(trx: Kysely<any>, privacy: LedgerPrivacy, tar
 /** The openid behind a pseudonym, from any still-readable event that names it (own or as the new side of a conversion). */
 async function openidOfSubject(trx: Kysely<any>, privacy: LedgerPrivacy, subject: string): Promise<string | null> {
   const { rows } = await sql<EventRow>`
-    select e.*, k.seed as key_seed
+    select e.*, k.kid as key_kid, k.wrapped as key_wrapped
     from events e join subject_keys k on k.id = e.subject_key
     where (e.subject = ${subject} or e.related = ${subject}) and e.data ? 'sealed'
     order by e.position limit 1`.execute(trx);

@@ -2,6 +2,7 @@ import { ZodError } from 'zod';
 import { isConnectionError } from '../ledger/isConnectionError.ts';
 import { HTTPException } from 'hono/http-exception';
 import { WechatError } from '../wechat/errors.ts';
+import { ConfigError } from '../config/configError.ts';
 import { CommandError } from '../commands/commandError.ts';
 import { ProjectionLagError, ProjectionUnavailableError } from '../../projections/projectionErrors.ts';
 import { AsOfTooBroadError } from '../../projections/query/getUserAsOf.ts';
@@ -29,6 +30,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   const make = (status: number, code: string, message: string, expected = true) => ({ status, body: { error: { code, message } }, expected });
   if (error instanceof HttpError) return make(error.status, error.code, error.message);
   if (error instanceof WechatError) return make(error.status, error.code, error.message);
+  if (error instanceof ConfigError) return make(error.status, error.code, error.message);
   if (error instanceof CommandError) return make(error.status, error.code, error.message);
   if (error instanceof AsOfTooBroadError) return make(error.status, error.code, error.message);
   if (error instanceof IdempotencyConflictError || error instanceof WrongExpectedVersionError) return make(409, error.code, error.message);

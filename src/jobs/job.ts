@@ -6,9 +6,6 @@ export type JobKind = z.infer<typeof JobKind>;
 export const JobStatus = z.enum(['queued', 'running', 'paused', 'failed', 'done']);
 export type JobStatus = z.infer<typeof JobStatus>;
 
-/** Statuses that hold an account's place: at most one job of a kind per account is in one of them. */
-export const UNFINISHED: readonly JobStatus[] = ['queued', 'running', 'paused'];
-
 export type JobError = { code: string; message: string };
 
 /** A job as stored. `state` is the kind's own resume state (cursors, counters, phase data). */

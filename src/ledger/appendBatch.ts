@@ -70,7 +70,7 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
       ${col((e) => e.fingerprint)}::text[], ${col((e) => e.idempotencyKey)}::text[],
       ${col((e) => e.storedData)}::jsonb[], ${col((e) => e.storedMeta)}::jsonb[],
       ${col((e) => e.occurredAt)}::timestamptz[], ${col((e) => e.recordedAt)}::timestamptz[],
-      ${col((e) => e.digest)}::text[], ${col((e) => e.starter)}::boolean[], ${col((e) => e.keySeed)}::bytea[],
+      ${col((e) => e.digest)}::text[], ${col((e) => e.starter)}::boolean[], ${col((e) => e.keyKid)}::text[], ${col((e) => e.keyWrapped)}::bytea[],
       ${keys.slots}::int[], ${streams.slots}::int[], ${subjects.slots}::int[],
       ${keys.values}::text[], ${streams.values}::text[], ${subjects.values}::text[])`.execute(db);
 

@@ -27,15 +27,13 @@ export interface EventsTable {
   hash: string;
 }
 
-/**
- * A subject's data key, as the random seed it is derived from (keys/subjectKeys.ts). Deleting the
- * row erases the subject.
- */
+/** A subject's data key, wrapped by the master key `kid`. Deleting the row erases the subject. */
 export interface SubjectKeysTable {
   id: string;
   subject: string;
   appid: string;
-  seed: Buffer;
+  kid: string;
+  wrapped: Buffer;
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 

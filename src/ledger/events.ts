@@ -174,10 +174,6 @@ export function accountStream(appid: string): string {
   return `account-${appid}`;
 }
 
-export function parseEventData<T extends EventType>(type: T, data: unknown): EventDataOf<T> {
-  return EventData[type].parse(data) as EventDataOf<T>;
-}
-
 export function isEventType(value: string): value is EventType {
   return Object.hasOwn(EventData, value);
 }

@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from './database.ts';
 import type { Storage } from './openStorage.ts';
-import { EventData, EventMeta, isEventType, type LedgerEvent, type NewEvent } from './events.ts';
+import { EventData, EventMeta, isEventType, type NewEvent } from './events.ts';
 import { createGroupCommit, type GroupCommitOptions } from './groupCommit.ts';
 import { appendBatch, type AppendResult } from './appendBatch.ts';
 import { LEDGER_APPEND_LOCK, LEDGER_CHANNEL } from './ledgerLock.ts';
@@ -11,7 +12,7 @@ import { prepareEvent } from './prepareEvent.ts';
 import { headPosition, readByIdempotencyKeys, readEvents, readLedgerPage, type ReadContext, type ReadFilter } from './readEvents.ts';
 import { verifyLedger } from './verifyLedger.ts';
 import { createKeyring, DEVELOPMENT_MASTER_KEY, type Keyring } from './keys/masterKeys.ts';
-import { loadLedgerSecrets } from './keys/ledgerSecrets.ts';
+import { loadPseudonymSecret } from './keys/ledgerSecrets.ts';
 import { createPseudonyms, type Pseudonyms } from './keys/pseudonyms.ts';
 import { createSubjectKeys, type SubjectKeys } from './keys/subjectKeys.ts';
 
@@ -42,12 +43,13 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   const wake = storage.local;
   const [current = DEVELOPMENT_MASTER_KEY, ...previous] = options.masterKeys ?? [];
   const keyring = createKeyring(current, previous);
+  const subjectKeys = createSubjectKeys(keyring);
   // The pseudonym secret is read (or, in a new database, created) once, before the first append
   // or read; a failed attempt (the database was unreachable) is not remembered, the next use retries.
   let loaded: Promise<LedgerPrivacy> | null = null;
   const privacy = (): Promise<LedgerPrivacy> => {
-    loaded ??= loadLedgerSecrets(storage.db, keyring).then(
-      (secrets) => ({ keyring, pseudonyms: createPseudonyms(secrets.pseudonyms), subjectKeys: createSubjectKeys(secrets.subjectKeys) }),
+    loaded ??= loadPseudonymSecret(storage.db, keyring).then(
+      (secret) => ({ keyring, pseudonyms: createPseudonyms(secret), subjectKeys }),
       (error: unknown) => {
         loaded = null;
         throw error;
@@ -70,7 +72,7 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
   };
   let group: ReturnType<typeof createGroupCommit> | null = null;
   const groupCommit = async () =>
-    (group ??= createGroupCommit(storage.db, { ...(await privacy()), sealing: options.sealing ?? true }, {
+    (group ??= createGroupCommit(storage.db, { ...(await privacy()), sealing: options.sealing ?? true, newId: randomUUID }, {
     ...options,
     onCommit(head, appended) {
       options.onCommit?.(head, appended);
@@ -100,7 +102,7 @@ export function createLedger(storage: Storage, options: LedgerOptions = {}) {
    */
   async function exclusive<T>(work: (trx: Transaction<Database>, append: (events: NewEvent[]) => Promise<AppendResult>) => Promise<T>): Promise<T> {
     const { pseudonyms, subjectKeys } = await privacy();
-    const ctx = { pseudonyms, subjectKeys, sealing: options.sealing ?? true };
+    const ctx = { pseudonyms, subjectKeys, sealing: options.sealing ?? true, newId: randomUUID };
     let head = 0;
     let appended = 0;
     let result: T;

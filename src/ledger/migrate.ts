@@ -1,7 +1,6 @@
 import { Migrator, type MigrationResultSet } from 'kysely';
 import { migrations } from '../../migrations/index.ts';
 import type { Db } from './database.ts';
-import { lockKey } from './openStorage.ts';
 
 /**
  * Applies pending migrations. kysely's Migrator takes its own lock, so several instances

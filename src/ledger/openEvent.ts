@@ -5,7 +5,7 @@ import { unseal } from './keys/sealing.ts';
 import type { SubjectKeys } from './keys/subjectKeys.ts';
 
 /** A stored row with its subject key, if the key is still live (null once the subject was erased). */
-export type EventRow = Selectable<EventsTable> & { key_seed: Buffer | string | null };
+export type EventRow = Selectable<EventsTable> & { key_kid: string | null; key_wrapped: Buffer | string | null };
 
 /**
  * The envelope as the rest of the service sees it: personal fields unsealed with the subject's
@@ -33,14 +33,14 @@ export function openEvent(row: EventRow, keys: SubjectKeys): LedgerEvent {
 
 /** An event's data with its personal fields unsealed, or redacted (null) when its key is gone. */
 export function unsealedData(
-  row: Pick<EventRow, 'id' | 'type' | 'data' | 'subject_key' | 'key_seed'>,
+  row: Pick<EventRow, 'id' | 'type' | 'data' | 'subject_key' | 'key_kid' | 'key_wrapped'>,
   keys: SubjectKeys,
 ): { data: Record<string, unknown>; erased: boolean } {
   const stored = row.data as Record<string, unknown>;
   if (typeof stored.sealed !== 'string') return { data: stored, erased: false };
   const { sealed, ...clear } = stored;
-  if (row.subject_key === null || row.key_seed === null) return { data: redacted(row.type as EventType, clear), erased: true };
-  const key = keys.open(row.subject_key, toBuffer(row.key_seed));
+  if (row.subject_key === null || row.key_kid === null || row.key_wrapped === null) return { data: redacted(row.type as EventType, clear), erased: true };
+  const key = keys.open(row.subject_key, row.key_kid, toBuffer(row.key_wrapped));
   return { data: { ...clear, ...(JSON.parse(unseal(key, row.id, sealed as string)) as Record<string, unknown>) }, erased: false };
 }
 

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import {
   accountStream,
   appidOf,
@@ -42,7 +41,8 @@ export type PreparedEvent = {
   digest: string;
   starter: boolean;
   /** Set while the subject key is not known to be stored: the append stores it with the event. */
-  keySeed: Buffer | null;
+  keyKid: string | null;
+  keyWrapped: Buffer | null;
   /** What the caller gets back: the plaintext data and the meta as stored. */
   data: Record<string, unknown>;
   meta: EventMeta;
@@ -53,17 +53,21 @@ export type PrepareContext = {
   subjectKeys: SubjectKeys;
   /** False only in the benchmark that measures what sealing costs: personal fields stay clear. */
   sealing: boolean;
+  /** The event's id (`randomUUID` in the ledger; a fixed sequence in tests). */
+  newId: () => string;
 };
 
 /**
- * Throws InvalidEventError for content that has no canonical form (lone surrogates) or no
- * valid time. `event` must already be validated (ledger.ts).
+ * A pure decision but for the sealing's random IV and a new subject key: the id comes from
+ * `ctx.newId`, the time from the caller (one `recordedAt` for a whole batch). Throws
+ * InvalidEventError for content that has no canonical form (lone surrogates) or no valid time.
+ * `event` must already be validated (ledger.ts).
  */
 export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: string): PreparedEvent {
   try {
     const data = event.data as Record<string, unknown>;
     const { type } = event;
-    const id = randomUUID();
+    const id = ctx.newId();
     const appid = appidOf(type, data);
     const openid = openidOf(type, data);
     const subject = type === 'identity.erased' ? String(data.subject) : openid === null ? null : ctx.pseudonyms.subject(appid, openid);
@@ -80,12 +84,16 @@ export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: s
     const fields = PERSONAL_FIELDS[type] as readonly string[];
     for (const [name, value] of Object.entries(data)) (fields.includes(name) ? personal : clear)[name] = value;
     let subjectKey: string | null = null;
-    let keySeed: Buffer | null = null;
+    let keyKid: string | null = null;
+    let keyWrapped: Buffer | null = null;
     let stored: Record<string, unknown> = data;
     if (ctx.sealing && subject !== null && Object.keys(personal).length > 0) {
       const key = ctx.subjectKeys.forAppend(subject);
       subjectKey = key.id;
-      keySeed = key.seed;
+      if (key.wrapped) {
+        keyKid = key.kid;
+        keyWrapped = key.wrapped;
+      }
       stored = { ...clear, sealed: seal(key.key, id, canonicalJson(personal)) };
     }
     const occurredAt = event.occurredAt === undefined ? recordedAt : toIso(event.occurredAt);
@@ -95,7 +103,7 @@ export function prepareEvent(event: NewEvent, ctx: PrepareContext, recordedAt: s
     const digest = eventDigest({ id, type, stream, appid, subject, subjectKey, related, unionid, fingerprint, data: storedData, meta: storedMeta, occurredAt, recordedAt });
     return {
       id, type, stream, appid, subject, subjectKey, related, unionid, fingerprint, idempotencyKey, storedData, storedMeta,
-      occurredAt, recordedAt, digest, starter: STARTER_TYPES.has(type), keySeed, data, meta,
+      occurredAt, recordedAt, digest, starter: STARTER_TYPES.has(type), keyKid, keyWrapped, data, meta,
     };
   } catch (error) {
     throw new InvalidEventError(`${event.type}: ${(error as Error).message}`, { cause: error });

@@ -34,7 +34,7 @@ export async function readEvents(ctx: ReadContext, filter: ReadFilter = {}): Pro
     .selectFrom('events as e')
     .leftJoin('subject_keys as k', 'k.id', 'e.subject_key')
     .selectAll('e')
-    .select('k.seed as key_seed')
+    .select(['k.kid as key_kid', 'k.wrapped as key_wrapped'])
     .where('e.position', '>', filter.after ?? 0)
     .orderBy('e.position')
     .limit(limit);
@@ -85,7 +85,7 @@ export async function readLedgerPage(ctx: ReadContext, after: number, limit: num
     .selectFrom('events as e')
     .leftJoin('subject_keys as k', 'k.id', 'e.subject_key')
     .selectAll('e')
-    .select(['k.seed as key_seed', sql<number | string>`(select epoch from erasure_epoch)`.as('erasure_epoch')])
+    .select(['k.kid as key_kid', 'k.wrapped as key_wrapped', sql<number | string>`(select epoch from erasure_epoch)`.as('erasure_epoch')])
     .where('e.position', '>', after)
     .orderBy('e.position')
     .limit(Math.min(Math.max(limit, 1), MAX_READ_LIMIT))
@@ -107,7 +107,7 @@ export async function readByIdempotencyKeys(ctx: ReadContext, keys: readonly str
     .selectFrom('events as e')
     .leftJoin('subject_keys as k', 'k.id', 'e.subject_key')
     .selectAll('e')
-    .select('k.seed as key_seed')
+    .select(['k.kid as key_kid', 'k.wrapped as key_wrapped'])
     .where('e.idempotency_key', 'in', keys.map((key) => ctx.pseudonyms.idempotencyKey(key)))
     .orderBy('e.position')
     .execute();

@@ -59,13 +59,3 @@ export class WatermarkError extends WechatError {
     this.code = code;
   }
 }
-
-/** Our own account configuration is unusable (e.g. an EncodingAESKey that is not 43 characters). */
-export class ConfigError extends WechatError {
-  readonly code = 'invalid_encoding_aes_key';
-  readonly status = 500;
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}

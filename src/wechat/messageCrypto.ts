@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { ConfigError, CryptoError } from './errors.ts';
+import { ConfigError } from '../config/configError.ts';
+import { CryptoError } from './errors.ts';
 import { computeMsgSignature } from './signature.ts';
 
 /**
@@ -35,7 +36,7 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 export function createMessageCrypto(config: MessageCryptoConfig): MessageCrypto {
   if (!KEY_PATTERN.test(config.encodingAESKey)) {
-    throw new ConfigError('EncodingAESKey must be 43 base64 characters');
+    throw new ConfigError('EncodingAESKey must be 43 base64 characters', 'invalid_encoding_aes_key');
   }
   const key = Buffer.from(`${config.encodingAESKey}=`, 'base64');
   const iv = key.subarray(0, 16);

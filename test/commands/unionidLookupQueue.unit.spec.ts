@@ -27,10 +27,10 @@ function fakeWechat(
   options: {
     unionidOf?: (openid: string) => string | null;
     batchFails?: boolean;
-    batchError?: Error;
+    /** A batchget that asks for one of these fails whole with 40003, as WeChat's does. */
+    batchRefuses?: (openid: string) => boolean;
     /** Answers a batchget in reverse order, leaving these openids out. */
     reverseAndOmit?: string[];
-    userInfoFails?: (openid: string) => boolean;
   } = {},
 ) {
   const unionidOf = options.unionidOf ?? ((openid: string) => `u-${openid}`);
@@ -42,14 +42,15 @@ function fakeWechat(
         async userInfo(openid: string) {
           calls.push({ api: 'user/info', appid, openids: [openid] });
           await gate.promise;
-          if (options.userInfoFails?.(openid)) throw new WechatApiError({ kind: 'invalid_openid', errcode: 40003, errmsg: 'invalid openid', api: 'user/info', appid });
           return info(openid, unionidOf(openid));
         },
         async batchGetUserInfo(openids: readonly string[]) {
           calls.push({ api: 'user/info/batchget', appid, openids: [...openids] });
           await gate.promise;
           if (options.batchFails) throw new Error('errcode 45009: api freq out of limit');
-          if (options.batchError) throw options.batchError;
+          if (openids.some((openid) => options.batchRefuses?.(openid))) {
+            throw new WechatApiError({ kind: 'invalid_openid', errcode: 40003, errmsg: 'invalid openid', api: 'user/info/batchget', appid });
+          }
           if (options.reverseAndOmit) {
             return [...openids].reverse().filter((o) => !options.reverseAndOmit!.includes(o)).map((openid) => info(openid, unionidOf(openid)));
           }
@@ -142,22 +143,26 @@ describe('unionid lookup queue', () => {
     ]);
   });
 
-  it('asks for each openid on its own when one invalid openid fails the whole batchget', async () => {
-    const wechat = fakeWechat({
-      batchError: new WechatApiError({ kind: 'invalid_openid', errcode: 40003, errmsg: 'invalid openid', api: 'user/info/batchget', appid: 'wxA' }),
-      userInfoFails: (openid) => openid === 'o-bad',
-    });
+  it('splits a batchget that one invalid openid fails in halves until that openid stands alone, like the backfill', async () => {
+    const wechat = fakeWechat({ batchRefuses: (openid) => openid === 'o-bad' });
     const { ledger, appended } = fakeLedger();
     const resolver = createUnionidLookupQueue({ ledger, clientOf: wechat.clientOf, logger: quietLogger(), concurrency: 1 });
     resolver.enqueue('wxA', 'o-0', 'c');
     for (const openid of ['o-1', 'o-bad', 'o-2']) resolver.enqueue('wxA', openid, 'c');
     wechat.release();
     await resolver.idle();
-    expect(wechat.calls.map((call) => call.api)).toEqual(['user/info', 'user/info/batchget', 'user/info', 'user/info', 'user/info']);
+    expect(wechat.calls.map((call) => [call.api, call.openids])).toEqual([
+      ['user/info', ['o-0']],
+      ['user/info/batchget', ['o-1', 'o-bad', 'o-2']],
+      ['user/info/batchget', ['o-1', 'o-bad']],
+      ['user/info/batchget', ['o-2']],
+      ['user/info/batchget', ['o-1']],
+      ['user/info/batchget', ['o-bad']],
+    ]);
     expect(appended.map((event) => [event.data.openid, event.data.via])).toEqual([
       ['o-0', 'user_info'],
-      ['o-1', 'user_info'],
-      ['o-2', 'user_info'],
+      ['o-1', 'batchget'],
+      ['o-2', 'batchget'],
     ]);
   });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/loadConfig.ts';
+import { ConfigError } from '../../src/config/configError.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
 
 describe('the embedded demo configuration (its admin API key is published)', () => {
   it('refuses to run against PostgreSQL, saying to set LEDGER_CONFIG', () => {

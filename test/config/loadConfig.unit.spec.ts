@@ -2,7 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config/loadConfig.ts';
+import { ConfigError } from '../../src/config/configError.ts';
+import { loadConfig } from '../../src/config/loadConfig.ts';
 import { messageModeOf } from '../../src/config/schema.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'ledger-config-'));

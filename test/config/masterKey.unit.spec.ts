@@ -2,7 +2,7 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/loadConfig.ts';
+import { ConfigError } from '../../src/config/configError.ts';
 import { MASTER_KEY_FILE, resolveMasterKeys } from '../../src/config/masterKey.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');

@@ -68,14 +68,17 @@ describe.each(['postgres', 'pglite'] as const)('erasure guards (%s)', (kind) => 
     expect((await env.ledger.append([subscribed('wxold', 'o-old', 'old-2', '2021-01-01T00:00:00.000Z')])).events).toHaveLength(1);
   });
 
-  it('a master-key rotation: the previous key still opens, rewrap-keys moves both ledger secrets to the new one, then the old key alone no longer opens', async () => {
+  it('a master-key rotation: the previous key still opens, rewrap-keys moves every key to the new one, then the old key alone no longer opens', async () => {
     await env.ledger.append([subscribed('wxrot', 'o-rot')]);
     const rotated = createLedger(env.storage, { masterKeys: [KEY_B, KEY_A] });
     expect((await rotated.read({ appid: 'wxrot', openid: 'o-rot' }))[0]!.data).toMatchObject({ openid: 'o-rot' });
-    const done = await rewrapKeys(env.storage.db, createKeyring(KEY_B, [KEY_A]));
-    expect(done.secrets).toBe(2);
-    const left = await sql<{ n: number }>`select count(*)::int as n from ledger_secrets where kid <> ${createKeyring(KEY_B).kid}`.execute(env.storage.db);
-    expect(left.rows[0]!.n).toBe(0);
+    const done = await rewrapKeys(env.storage.db, createKeyring(KEY_B, [KEY_A]), { batchSize: 2 });
+    expect(done.secrets).toBe(1);
+    expect(done.subjectKeys).toBeGreaterThan(2);
+    for (const table of ['ledger_secrets', 'subject_keys']) {
+      const left = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(table)} where kid <> ${createKeyring(KEY_B).kid}`.execute(env.storage.db);
+      expect(left.rows[0]!.n).toBe(0);
+    }
     const onlyNew = createLedger(env.storage, { masterKeys: [KEY_B] });
     expect((await onlyNew.read({ appid: 'wxrot', openid: 'o-rot' }))[0]!.data).toMatchObject({ openid: 'o-rot' });
     expect((await onlyNew.append([subscribed('wxrot', 'o-rot-2')])).events).toHaveLength(1);

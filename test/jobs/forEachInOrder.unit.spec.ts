@@ -17,6 +17,7 @@ describe('forEachInOrder: concurrent work, commits in source order', () => {
       async (i) => {
         inFlight++;
         most = Math.max(most, inFlight);
+        // Deliberate: chunks finish out of order (0 to 4 ms), which the commits must not follow.
         await sleep((21 - i) % 5);
         inFlight--;
         return i * 10;
@@ -37,6 +38,7 @@ describe('forEachInOrder: concurrent work, commits in source order', () => {
       chunks(10),
       { concurrency: 3 },
       async (i) => {
+        // Deliberate: chunk 4 fails while the chunks before it are still working.
         await sleep(i === 4 ? 1 : 5);
         finished.push(i);
         if (i === 4) throw new Error('chunk 4 failed');

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LedgerEvent } from '../../src/ledger/events.ts';
 import { listJobs } from '../../src/jobs/store/readJobs.ts';
 import type { Job, JobKind } from '../../src/jobs/job.ts';
-import { followPush, NEW_OA, OLD_GH, OLD_OA, startJobsHarness, type JobsHarness } from './support/jobsHarness.ts';
+import { NEW_OA, OLD_GH, OLD_OA, startJobsHarness, type JobsHarness } from './support/jobsHarness.ts';
 import { TSX } from '../support/tsx.ts';
 import { until } from '../support/until.ts';
 

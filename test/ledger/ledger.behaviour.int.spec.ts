@@ -137,15 +137,20 @@ describe.each([
   it('a follower busy with a page gets every commit made meanwhile, without waiting for the safety poll', async () => {
     const start = await ledger.head();
     const seen: number[] = [];
+    let writing = true;
     const subscription = followLedger(ledger, start, async (events) => {
       seen.push(...events.map((e) => e.position));
-      await new Promise((r) => setTimeout(r, 15));
+      // Busy with this page until a later commit has landed (or the writers are done).
+      const last = events[events.length - 1]!.position;
+      await until(async () => !writing || (await ledger.head()) > last, 5000, 'a commit while the follower is busy');
     }, { safetyPollMs: 60_000 });
     const total = 120;
     for (let round = 0; round < total / 6; round++) {
       await Promise.all(Array.from({ length: 6 }, (_, i) => ledger.append([subscribed('wxbusy', `o${round}-${i}`)])));
+      // Deliberate spacing, not a wait: rounds 0, 1 or 2 ms apart, so commits fall at different points of the follower's work.
       await new Promise((r) => setTimeout(r, round % 3));
     }
+    writing = false;
     // The safety poll is 60 s here: only wake-ups can deliver everything within the 5 s.
     await until(() => seen.length >= total, 5000, `${total} events`);
     await subscription.stop();

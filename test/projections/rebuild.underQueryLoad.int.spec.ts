@@ -59,6 +59,7 @@ describe('blue/green rebuild under query load (PostgreSQL)', () => {
       let last = head;
       for (let round = 0; round < 10 && !stop; round++) {
         last = await appendAll(h.ledger, peopleEvents(100, `late${round}`));
+        // Deliberate spacing, not a wait: spreads the arrivals over the rebuild, before and after the build catches up.
         await new Promise((r) => setTimeout(r, 20));
       }
       return last;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './throwawayNats.ts';
+import { until } from './until.ts';
 
 /** The newest PostgreSQL installed under /usr/lib/postgresql, unless PG_BIN names a directory. */
 function binDir(): string {
@@ -58,19 +59,25 @@ export async function startThrowawayPostgres() {
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
-    try {
-      await client.connect();
-      await client.end();
-      break;
-    } catch (error) {
-      await client.end().catch(() => {});
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`throwaway PostgreSQL did not start: ${(error as Error).message}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  let refusal = 'no answer yet';
+  await until(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`throwaway PostgreSQL did not start: it exited (${child.exitCode}); last: ${refusal}`);
+      const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+      try {
+        await client.connect();
+        return true;
+      } catch (error) {
+        refusal = (error as Error).message;
+        return false;
+      } finally {
+        await client.end().catch(() => {});
+      }
+    },
+    20_000,
+    () => `throwaway PostgreSQL to accept connections (last: ${refusal})`,
+    100,
+  );
   const postmaster = child.pid!;
   let frozen: number[] = [];
   const thaw = () => {

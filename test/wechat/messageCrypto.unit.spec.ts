@@ -1,7 +1,8 @@
 import { createDecipheriv } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, CryptoError } from '../../src/wechat/errors.ts';
+import { ConfigError } from '../../src/config/configError.ts';
+import { CryptoError } from '../../src/wechat/errors.ts';
 import { createMessageCrypto } from '../../src/wechat/messageCrypto.ts';
 import {
   miniProgramDocJson,

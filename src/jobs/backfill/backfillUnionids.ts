@@ -1,11 +1,11 @@
 import { sql } from 'kysely';
 import { ProjectionsForJobs } from '../../../projections/query/projectionsForJobs.ts';
 import { unionidResolved } from '../../commands/unionidResolved.ts';
+import { lookupUnionids } from '../../wechat/api/lookupUnionids.ts';
 import { JobStoppedError } from '../jobErrors.ts';
 import type { JobExecutor } from '../runner/jobContext.ts';
 import { forEachInOrder } from '../runner/forEachInOrder.ts';
 import { jobItemChunks, JobTables } from '../store/jobTables.ts';
-import { lookupUnionids } from './lookupUnionids.ts';
 
 type BackfillState = { openids: number; applied: number; resolved: number; unresolved: number };
 
@@ -43,7 +43,7 @@ export const backfillUnionids: JobExecutor = async (ctx) => {
     jobItemChunks(db, job.id, state.applied, CHUNK),
     { concurrency: Math.max(1, Math.ceil(ctx.settings.callConcurrency / (CHUNK / 100))), signal: ctx.signal },
     async (items) => {
-      const lookups = await lookupUnionids(ctx, client, items.map((item) => item.openid));
+      const lookups = await lookupUnionids(client.user, items.map((item) => item.openid), (api, call) => ctx.retry(api, call));
       const events = lookups.flatMap(({ openid, unionid }) =>
         unionid ? [unionidResolved('backfill', { appid: job.appid, openid, unionid, via: 'batchget' }, { correlationId: job.id })] : [],
       );

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Ledger } from '../../ledger/ledger.ts';
-import { conversionKey } from './conversionEvents.ts';
+import { IdempotencyKey } from '../../ledger/idempotencyKey.ts';
 import { readJobItems } from '../store/jobTables.ts';
 
 export type RecordedConversion = { openid: string; converted: boolean; reason: string | null };
@@ -13,7 +13,7 @@ export type RecordedConversion = { openid: string; converted: boolean; reason: s
 export async function recordedConversions(ledger: Ledger, jobId: string, openids: readonly string[]): Promise<RecordedConversion[]> {
   if (openids.length === 0) return [];
   const asked = new Set(openids);
-  const events = await ledger.findByIdempotencyKeys(openids.map((openid) => conversionKey(jobId, openid)));
+  const events = await ledger.findByIdempotencyKeys(openids.map((openid) => IdempotencyKey.conversion(jobId, openid)));
   const recorded: RecordedConversion[] = [];
   for (const event of events) {
     const data = event.data as { fromOpenid: string | null; reason?: string };

@@ -1,7 +1,7 @@
 import { unionidResolved } from '../../commands/unionidResolved.ts';
 import type { NewEvent } from '../../ledger/events.ts';
+import { lookupUnionids } from '../../wechat/api/lookupUnionids.ts';
 import type { WechatClient } from '../../wechat/api/wechatClient.ts';
-import { lookupUnionids } from '../backfill/lookupUnionids.ts';
 import type { JobContext } from '../runner/jobContext.ts';
 import { forEachInOrder } from '../runner/forEachInOrder.ts';
 import { jobItemChunks, type JobItem } from '../store/jobTables.ts';
@@ -26,7 +26,7 @@ export async function applyCorrections(ctx: JobContext, client: WechatClient, st
     async (items: JobItem[]) => {
       const events: NewEvent[] = items.map((item) => correctionEvent(job.id, job.appid, item.openid, item.action as 'subscribe' | 'unsubscribe', state.startedAt));
       const added = items.filter((item) => item.action === 'subscribe').map((item) => item.openid);
-      const lookups = added.length > 0 ? await lookupUnionids(ctx, client, added) : [];
+      const lookups = added.length > 0 ? await lookupUnionids(client.user, added, (api, call) => ctx.retry(api, call)) : [];
       for (const { openid, unionid } of lookups) {
         if (unionid) events.push(unionidResolved('reconciliation', { appid: job.appid, openid, unionid, via: 'batchget' }, { correlationId: job.id }));
       }

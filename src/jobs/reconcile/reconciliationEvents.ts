@@ -1,4 +1,5 @@
 import type { NewEvent } from '../../ledger/events.ts';
+import { IdempotencyKey } from '../../ledger/idempotencyKey.ts';
 
 /**
  * A correction found by a reconciliation pass. Its event time is the pass's start, so any push
@@ -6,7 +7,7 @@ import type { NewEvent } from '../../ledger/events.ts';
  * Keys name the job and the openid: a resumed job appends each correction once.
  */
 export function correctionEvent(jobId: string, appid: string, openid: string, action: 'subscribe' | 'unsubscribe', startedAt: string): NewEvent {
-  const meta = { source: 'reconciliation' as const, correlationId: jobId, idempotencyKey: `job:${jobId}:${action}:${openid}` };
+  const meta = { source: 'reconciliation' as const, correlationId: jobId, idempotencyKey: IdempotencyKey.reconciliationCorrection(jobId, action, openid) };
   return action === 'subscribe'
     ? { type: 'follow.subscribed', data: { appid, openid }, meta, occurredAt: startedAt }
     : { type: 'follow.unsubscribed', data: { appid, openid }, meta, occurredAt: startedAt };
@@ -19,6 +20,6 @@ export function reconciliationCompleted(
   return {
     type: 'reconciliation.completed',
     data: fact,
-    meta: { source: 'reconciliation', correlationId: jobId, idempotencyKey: `job:${jobId}:completed` },
+    meta: { source: 'reconciliation', correlationId: jobId, idempotencyKey: IdempotencyKey.reconciliationCompleted(jobId) },
   };
 }

@@ -1,9 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { isWechatApiError } from '../../wechat/api/errcodes.ts';
 import type { WechatClient } from '../../wechat/api/wechatClient.ts';
 import type { JobContext } from '../runner/jobContext.ts';
-import { backoffMs, isTransient } from '../runner/retryTransient.ts';
+import { retryTransient } from '../runner/retryTransient.ts';
 import { JobTables } from '../store/jobTables.ts';
 import type { ReconcileState } from './reconcileState.ts';
 
@@ -17,26 +16,30 @@ export type ListingOutcome = 'listed' | 'stale_cursor';
  */
 export async function snapshotFollowers(ctx: JobContext, client: WechatClient, state: ReconcileState): Promise<ListingOutcome> {
   const snapshot = JobTables.snapshot(ctx.job.id);
-  let failures = 0;
-  for (;;) {
-    try {
-      for await (const page of client.user.followerPages(state.cursor ?? undefined)) {
-        ctx.signal.throwIfAborted();
-        const next: ReconcileState = { ...state, cursor: page.nextOpenid || null, listed: state.listed + page.openids.length, total: page.total };
-        await ctx.progressWith(async (trx) => {
-          await sql`insert into ${sql.table(snapshot)} (openid) select unnest(${page.openids}::text[]) on conflict do nothing`.execute(trx);
-          return { phase: 'listing', done: next.listed, total: Math.max(page.total, next.listed), state: next };
-        });
-        Object.assign(state, next);
-        failures = 0;
+  return retryTransient(
+    async (progressed): Promise<ListingOutcome> => {
+      try {
+        for await (const page of client.user.followerPages(state.cursor ?? undefined)) {
+          ctx.signal.throwIfAborted();
+          const next: ReconcileState = { ...state, cursor: page.nextOpenid || null, listed: state.listed + page.openids.length, total: page.total };
+          await ctx.progressWith(async (trx) => {
+            await sql`insert into ${sql.table(snapshot)} (openid) select unnest(${page.openids}::text[]) on conflict do nothing`.execute(trx);
+            return { phase: 'listing', done: next.listed, total: Math.max(page.total, next.listed), state: next };
+          });
+          Object.assign(state, next);
+          progressed();
+        }
+        return 'listed';
+      } catch (error) {
+        if (state.cursor && isWechatApiError(error, 'invalid_openid')) return 'stale_cursor';
+        throw error;
       }
-      return 'listed';
-    } catch (error) {
-      if (state.cursor && isWechatApiError(error, 'invalid_openid')) return 'stale_cursor';
-      if (!isTransient(error) || ++failures >= ctx.settings.retry.attempts) throw error;
-      const waitMs = backoffMs(ctx.settings.retry, failures);
-      ctx.logger.warn({ err: (error as Error).message, attempt: failures, waitMs }, 'user/get: transient failure, continuing from the saved cursor');
-      await sleep(waitMs, undefined, { signal: ctx.signal });
-    }
-  }
+    },
+    ctx.settings.retry,
+    {
+      signal: ctx.signal,
+      onRetry: (error, attempt, waitMs) =>
+        ctx.logger.warn({ err: (error as Error).message, attempt, waitMs }, 'user/get: transient failure, continuing from the saved cursor'),
+    },
+  );
 }

@@ -1,10 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac } from 'node:crypto';
 import { randomFromPool } from './randomPool.ts';
 
 /**
- * The master key(s) from the configuration: they wrap the ledger's secrets in the database (the
- * pseudonym secret, and the key secret every subject's data key is derived with), so a copy of
- * the database alone reveals no personal data. The first key wraps; any listed key unwraps what
+ * The master key(s) from the configuration: they wrap every key the ledger keeps in the database
+ * (the pseudonym secret, each subject's data key), so a copy of the database alone reveals no
+ * personal data — and once a master key is rotated away and destroyed, neither do the copies the
+ * database cannot delete (dead tuples, WAL, backups) of keys that were erased under it. The first key wraps; any listed key unwraps what
  * it wrapped, which is how a master key is rotated (README: "Key management"). A key id (`kid`)
  * is stored with each wrapped secret, so the right master key is found without trying them all.
  */
@@ -14,6 +15,15 @@ export type Keyring = {
   wrap(key: Buffer, context: string): { kid: string; wrapped: Buffer };
   /** Throws when `kid` names no configured master key, or the wrapped key was altered. */
   unwrap(kid: string, wrapped: Buffer, context: string): Buffer;
+  /**
+   * A subject's data key (32 random bytes), wrapped for its row: XOR with HMAC-SHA256 of the
+   * master key over the key's id. The key is random and the id unique, so the pad is never
+   * reused; one HMAC instead of a cipher per new subject keeps the append path cheap. Without
+   * integrity: an altered wrapped key opens to a wrong key, and the events sealed under it fail
+   * their authentication tag (GCM) instead of opening.
+   */
+  wrapSubjectKey(id: string, key: Buffer): { kid: string; wrapped: Buffer };
+  unwrapSubjectKey(kid: string, id: string, wrapped: Buffer): Buffer;
 };
 
 export class MasterKeyError extends Error {
@@ -53,7 +63,26 @@ export function createKeyring(current: Buffer, previous: readonly Buffer[] = [])
       decipher.setAuthTag(wrapped.subarray(wrapped.length - 16));
       return Buffer.concat([decipher.update(wrapped.subarray(12, wrapped.length - 16)), decipher.final()]);
     },
+    wrapSubjectKey(id, key) {
+      return { kid, wrapped: xor(key, subjectKeyPad(current, id)) };
+    },
+    unwrapSubjectKey(keyId, id, wrapped) {
+      const master = byKid.get(keyId);
+      if (!master) throw new MasterKeyError(`a key is wrapped under master key ${keyId}, which is not configured (masterKey / previousMasterKeys)`);
+      return xor(wrapped, subjectKeyPad(master, id));
+    },
   };
+}
+
+function subjectKeyPad(master: Buffer, id: string): Buffer {
+  return createHmac('sha256', master).update('subject-key\u0000').update(id).digest();
+}
+
+function xor(a: Buffer, b: Buffer): Buffer {
+  if (a.length !== b.length) throw new MasterKeyError('a wrapped subject key has the wrong length');
+  const out = Buffer.allocUnsafe(a.length);
+  for (let i = 0; i < a.length; i++) out[i] = a[i]! ^ b[i]!;
+  return out;
 }
 
 /**

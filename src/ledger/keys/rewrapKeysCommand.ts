@@ -12,7 +12,7 @@ export async function rewrapKeysCommand(config: Config): Promise<number> {
   try {
     await migrateToLatest(storage.db);
     const done = await rewrapKeys(storage.db, createKeyring(current!, previous));
-    console.log(`rewrapped under master key ${createKeyring(current!).kid}: ${done.secrets} ledger secret(s)`);
+    console.log(`rewrapped under master key ${createKeyring(current!).kid}: ${done.secrets} ledger secret(s), ${done.subjectKeys} subject key(s)`);
     return 0;
   } finally {
     await storage.close();

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { WechatApiError, WechatErrcode, errorFromErrcode, upstreamFailure } from './errcodes.ts';
 import { createQuotaCircuit } from './quotaCircuit.ts';
 import { createRateLimiter, type RateLimiter } from './rateLimiter.ts';
+import { retryWithBackoff } from '../../retryWithBackoff.ts';
 
 /** One HTTP attempt, for metrics. `errcode` is null when WeChat gave no JSON answer. */
 export type CallInfo = { appid: string; api: string; errcode: number | null; ms: number };
@@ -114,32 +114,38 @@ export function createWechatHttp(options: WechatHttpOptions): WechatHttp {
     }
   }
 
+  // The failures worth another attempt (-1, network, timeout, 5xx), as `attempt` judged them.
+  const retryable = new WeakSet<WechatApiError>();
+  const policy = { attempts: tuning.retries + 1, baseMs: tuning.backoffMs, maxMs: tuning.maxBackoffMs };
+
   return {
     appid,
-    async call(request) {
-      for (let tried = 0; ; tried++) {
-        const wait = circuit.openFor(request.api);
-        if (wait > 0) {
-          throw errorFromErrcode(WechatErrcode.API_DAILY_QUOTA, `quota circuit open for ${Math.ceil(wait / 1000)} s more`, request.api, appid);
-        }
-        const maxWaitMs = request.interactive ? tuning.interactiveQueueWaitMs : undefined;
-        if (!(await limiter.acquire(`${appid} ${request.api}`, maxWaitMs))) {
-          throw new WechatApiError({
-            kind: 'rate_limited',
-            errcode: null,
-            errmsg: `more calls are waiting than the client-side limit lets through within ${tuning.interactiveQueueWaitMs} ms; retry shortly`,
-            api: request.api,
-            appid,
-          });
-        }
-        const result = await attempt(request);
-        if (result.ok) return result.json;
-        if (result.error.errcode === WechatErrcode.API_DAILY_QUOTA) circuit.open(request.api);
-        if (!result.retry || tried >= tuning.retries) throw result.error;
-        const backoff = Math.min(tuning.maxBackoffMs, tuning.backoffMs * 2 ** tried);
-        await sleep(backoff / 2 + Math.random() * (backoff / 2));
-      }
-    },
+    call: (request) =>
+      retryWithBackoff(
+        async () => {
+          const wait = circuit.openFor(request.api);
+          if (wait > 0) {
+            throw errorFromErrcode(WechatErrcode.API_DAILY_QUOTA, `quota circuit open for ${Math.ceil(wait / 1000)} s more`, request.api, appid);
+          }
+          const maxWaitMs = request.interactive ? tuning.interactiveQueueWaitMs : undefined;
+          if (!(await limiter.acquire(`${appid} ${request.api}`, maxWaitMs))) {
+            throw new WechatApiError({
+              kind: 'rate_limited',
+              errcode: null,
+              errmsg: `more calls are waiting than the client-side limit lets through within ${tuning.interactiveQueueWaitMs} ms; retry shortly`,
+              api: request.api,
+              appid,
+            });
+          }
+          const result = await attempt(request);
+          if (result.ok) return result.json;
+          if (result.error.errcode === WechatErrcode.API_DAILY_QUOTA) circuit.open(request.api);
+          if (result.retry) retryable.add(result.error);
+          throw result.error;
+        },
+        policy,
+        { retryable: (error) => error instanceof WechatApiError && retryable.has(error) },
+      ),
   };
 }
 

@@ -38,6 +38,7 @@ function behaves(name: string, open: () => Promise<{ store: TokenStore; close():
           store.withRefreshLock('wxD', async (locked) => {
             const before = await locked.get('wxD');
             order.push(`${name}:${before?.token ?? '-'}`);
+            // Deliberately holds the lock a while: refreshes that were not serialized would interleave here.
             await new Promise((resolve) => setTimeout(resolve, 20));
             await locked.put('wxD', name, later());
           }),
