@@ -133,8 +133,8 @@ create function ledger_append(
   p_related text[], p_unionid text[], p_fingerprint text[], p_idempotency_key text[],
   p_data jsonb[], p_meta jsonb[], p_occurred_at timestamptz[], p_recorded_at timestamptz[],
   p_digest text[], p_starter boolean[], p_key_kid text[], p_key_wrapped bytea[],
-  p_key_slot int[], p_stream_slot int[], p_subject_slot int[],
-  p_keys text[], p_streams text[], p_subjects text[]
+  p_key_slot int[], p_stream_slot int[], p_subject_slot int[], p_unionid_slot int[],
+  p_keys text[], p_streams text[], p_subjects text[], p_unionids text[]
 ) returns table (o_request int, o_event int, o_outcome text, o_position bigint, o_stream_version int,
                  o_prev_hash text, o_hash text, o_detail jsonb)
 language plpgsql as $fn$
@@ -147,6 +147,8 @@ declare
   slot_version int[];
   slot_key uuid[];
   slot_erased timestamptz[];
+  slot_unionid_erased timestamptz[];
+  req_started int[];
   dup_of int[] := '{}';
   skip boolean[] := '{}';
   applied int[] := '{}';
@@ -177,8 +179,10 @@ begin
          (select array_agg((select sk.id from subject_keys sk where sk.subject = u.u) order by u.ord)
             from unnest(p_subjects) with ordinality as u(u, ord)),
          (select array_agg((select g.erased_at from erasure_register g where g.subject = u.u) order by u.ord)
-            from unnest(p_subjects) with ordinality as u(u, ord))
-    into head, head_hash, slot_existing, slot_version, slot_key, slot_erased
+            from unnest(p_subjects) with ordinality as u(u, ord)),
+         (select array_agg((select g.erased_at from erasure_register g where g.subject = u.u) order by u.ord)
+            from unnest(p_unionids) with ordinality as u(u, ord))
+    into head, head_hash, slot_existing, slot_version, slot_key, slot_erased, slot_unionid_erased
     from (select 1) as one
     left join lateral (select e.position, e.hash from events e order by e.position desc limit 1) h on true;
 
@@ -188,6 +192,7 @@ begin
     while i <= n and p_request[i] = r loop i := i + 1; end loop;
     last_event := i - 1;
     failure := null;
+    req_started := '{}';
 
     -- Decide the request without changing any state: it succeeds or fails as a whole.
     for j in first_event..last_event loop
@@ -207,14 +212,20 @@ begin
         dup_of[j] := 0;
         continue;
       end if;
+      -- A fact naming a unionid erased after it happened is dropped, whoever it is about.
+      if p_unionid_slot[j] is not null and slot_unionid_erased[p_unionid_slot[j]] is not null and p_occurred_at[j] <= slot_unionid_erased[p_unionid_slot[j]] then
+        skip[j] := true;
+        continue;
+      end if;
       if p_subject_key[j] is not null then
         s := p_subject_slot[j];
-        -- A fact about an erased subject that happened before the erasure, or any later fact
-        -- but one that starts a new relationship, is dropped.
-        if slot_erased[s] is not null and (p_occurred_at[j] <= slot_erased[s] or (slot_key[s] is null and not p_starter[j])) then
+        -- A fact about an erased subject that happened before the erasure, or any later fact but
+        -- one that starts a new relationship (or follows such a start in the same request), is dropped.
+        if slot_erased[s] is not null and (p_occurred_at[j] <= slot_erased[s] or (slot_key[s] is null and not p_starter[j] and not s = any(req_started))) then
           skip[j] := true;
           continue;
         end if;
+        if slot_key[s] is null and p_starter[j] then req_started := req_started || s; end if;
         if (slot_key[s] is not null and slot_key[s] <> p_subject_key[j]) or (slot_key[s] is null and p_key_wrapped[j] is null) then
           failure := 'stale_key'; failure_detail := jsonb_build_object('subject', p_subject[j]); exit;
         end if;

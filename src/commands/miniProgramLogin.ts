@@ -68,8 +68,6 @@ export async function miniProgramLogin(deps: MiniProgramLoginDeps, input: MiniPr
     if (user.openId !== session.openid) throw new CommandError('openid_mismatch', 400, 'decrypted data belongs to another user');
     decryptedUnionid = user.unionId ?? null;
   }
-  await deps.vault.store(input.appid, session.openid, session.sessionKey);
-
   const unionid = session.unionid ?? decryptedUnionid;
   const events: NewEvent[] = [
     {
@@ -80,7 +78,12 @@ export async function miniProgramLogin(deps: MiniProgramLoginDeps, input: MiniPr
   ];
   if (session.unionid) events.push(unionidResolved('login', { appid: input.appid, openid: session.openid, unionid: session.unionid, via: 'code2session' }));
   if (decryptedUnionid) events.push(unionidResolved('login', { appid: input.appid, openid: session.openid, unionid: decryptedUnionid, via: 'decrypt' }));
-  await deps.ledger.append(events);
+  const result = await deps.ledger.append(events);
+  // The session key is kept only for a login the ledger holds: one it dropped (a fact from
+  // before an erasure of this person) or that failed to commit leaves no key behind.
+  if (result.events.some((event) => event.type === 'login.recorded' && !event.erased)) {
+    await deps.vault.store(input.appid, session.openid, session.sessionKey);
+  }
   return { openid: session.openid, unionid };
 }
 

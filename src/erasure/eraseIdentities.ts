@@ -82,7 +82,9 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
     const chosen = planned.map((p) => {
       const covered = p.subjects.filter((s) => !(p.request.withdrawnAt !== undefined && restarted.has(`${p.request.withdrawnAt}:${s.subject}`)));
       const live = covered.filter((s) => liveKey.has(s.subject)).map((s): ErasedSubject => ({ ...s, keyId: liveKey.get(s.subject)! }));
-      return { ...p, covered, live, skip: live.length === 0 && !p.request.recordAlways };
+      // Announced on the bus: every identity the ledger held readable data about, keyed or not.
+      const announced = [...live, ...covered.filter((s) => !liveKey.has(s.subject) && s.seen).map((s): ErasedSubject => ({ ...s, keyId: null }))];
+      return { ...p, covered, live, announced, skip: announced.length === 0 && !p.request.recordAlways };
     });
     const acting = chosen.filter((c) => !c.skip);
     if (acting.length === 0) return { results: chosen.map(() => null), forgotten: [] as ErasedSubject[] };
@@ -110,18 +112,23 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
     }
     const jobData = await eraseJobData(trx, [...new Set(identities.map((i) => i.openid))]);
 
-    const registered = acting.flatMap((c) => c.covered.map((s) => ({ subject: s.subject, appid: s.appid, at: c.erasedAt.toISOString(), id: c.id })));
+    // Every covered identity, and the unionid of a unionid erasure: a late fact naming it
+    // (under an identity the ledger did not know yet, say) is dropped too.
+    const registered = acting.flatMap((c) => [
+      ...c.covered.map((s) => ({ subject: s.subject, appid: s.appid, at: c.erasedAt.toISOString(), id: c.id })),
+      ...('unionid' in c.request.target ? [{ subject: privacy.pseudonyms.unionid(c.request.target.unionid), appid: '', at: c.erasedAt.toISOString(), id: c.id }] : []),
+    ]);
     await sql`
       insert into erasure_register (subject, appid, erased_at, erasure_id)
       select s, a, t, i from unnest(${registered.map((r) => r.subject)}::text[], ${registered.map((r) => r.appid)}::text[],
                                     ${registered.map((r) => r.at)}::timestamptz[], ${registered.map((r) => r.id)}::uuid[]) as r(s, a, t, i)
       on conflict (subject) do update set erased_at = greatest(erasure_register.erased_at, excluded.erased_at), erasure_id = excluded.erasure_id`.execute(trx);
-    await sql`delete from erasure_register where erased_at < now() - make_interval(days => ${retentionDays})`.execute(trx);
+    await purgeErasureRegister(trx, retentionDays);
 
     const erasedEvents: NewEvent[] = acting.flatMap((c) =>
-      c.live.map((subject) => ({
+      c.announced.map((subject) => ({
         type: 'identity.erased' as const,
-        data: { appid: subject.appid, subject: subject.subject, scope: scopeOf(c.request.target), reason: c.request.reason, erasureId: c.id, events: eventsOf.get(subject.keyId!) ?? 0 },
+        data: { appid: subject.appid, subject: subject.subject, scope: scopeOf(c.request.target), reason: c.request.reason, erasureId: c.id, events: subject.keyId ? (eventsOf.get(subject.keyId) ?? 0) : 0 },
         meta: { source: 'api' as const, idempotencyKey: IdempotencyKey.erasure(c.id, subject.subject) },
         occurredAt: c.erasedAt,
       })),
@@ -140,7 +147,7 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
         reason: c.request.reason,
         appid: 'appid' in c.request.target ? c.request.target.appid : null,
         subject: 'unionid' in c.request.target ? privacy.pseudonyms.unionid(c.request.target.unionid) : privacy.pseudonyms.subject(c.request.target.appid, c.request.target.openid),
-        identities: c.live.length,
+        identities: c.announced.length,
         events: [...eventsOf].filter(([key]) => ownKeys.has(key)).reduce((sum, [, n]) => sum + n, 0),
         sessions: own.filter((i) => sessions.has(keyOf(i.appid, i.openid))).length,
         projectionRows: own.reduce((sum, i) => sum + (projectionRows.get(keyOf(i.appid, i.openid)) ?? 0), 0),
@@ -163,6 +170,11 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
 export async function eraseIdentities(ledger: Ledger, target: ErasureTarget, options: Omit<ErasureRequest, 'target'> & EraseOptions): Promise<Erasure | null> {
   const [erasure] = await eraseMany(ledger, [{ target, ...options }], options);
   return erasure ?? null;
+}
+
+/** Forgets erased pseudonyms older than the retention (one indexed statement; the erasure reactor also runs it hourly). */
+export async function purgeErasureRegister(db: Parameters<Parameters<Ledger['exclusive']>[0]>[0] | Ledger['storage']['db'], retentionDays: number): Promise<void> {
+  await sql`delete from erasure_register where erased_at < now() - make_interval(days => ${retentionDays})`.execute(db);
 }
 
 /** An erasure as recorded, by id. */

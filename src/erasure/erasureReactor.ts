@@ -3,7 +3,7 @@ import { eventsAfter } from '../ledger/consumer/eventsAfter.ts';
 import type { LedgerConsumer } from '../ledger/consumer/ledgerConsumer.ts';
 import type { Processor } from '../ledger/consumer/processor.ts';
 import type { Ledger } from '../ledger/ledger.ts';
-import { eraseMany, type Erasure, type ErasureRequest } from './eraseIdentities.ts';
+import { eraseMany, purgeErasureRegister, type Erasure, type ErasureRequest } from './eraseIdentities.ts';
 import { erasureCalledFor, type ErasurePolicy } from './erasurePolicy.ts';
 
 export type ErasureReactorOptions = {
@@ -20,7 +20,8 @@ export const ERASURE_REACTOR = 'erasure-reactor';
 
 /**
  * Erases the people whose withdrawal WeChat pushed — an unsubscribe, a revoke, a cancellation —
- * when their account's policy says so: a reactor on the ledger. The push is answered `success`
+ * or whose unfollow a reconciliation found, when their account's policy says so: a reactor on
+ * the ledger. The push is answered `success`
  * once its fact is committed (WeChat gives up after 5 s; an erasure holds the ledger's lock), and
  * this follows within moments: every withdrawal of a page in one erasure transaction. Its
  * checkpoint moves only past committed erasures, so a crash re-runs at most the last page — an
@@ -33,6 +34,7 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
   const db = ledger.storage.db;
   let position: number | null = null;
   let storedAt = 0;
+  let purgedAt = 0;
   let waiters: { until: number; resolve(): void }[] = [];
   const notify = () => {
     waiters = waiters.filter((waiter) => (position !== null && position >= waiter.until ? (waiter.resolve(), false) : true));
@@ -50,12 +52,16 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
       const last = events[events.length - 1]?.position ?? after;
       const requests: ErasureRequest[] = [];
       for (const event of events) {
-        // Withdrawals WeChat pushed; reconciliation's corrections and API facts are not a person's request.
-        if (event.meta.source !== 'webhook') continue;
+        // Withdrawals WeChat pushed, and unfollows a reconciliation found (the push was lost: the
+        // deletion duty is the same). Facts an app reported are not WeChat's word.
+        if (event.meta.source !== 'webhook' && event.meta.source !== 'reconciliation') continue;
         const policy = options.policyOf((event.data as { appid?: string }).appid ?? '');
         const called = policy ? erasureCalledFor(policy, event) : null;
         if (!called) continue;
-        requests.push({ target: { appid: called.appid, openid: called.openid }, reason: called.reason, erasedAt: new Date(event.occurredAt), withdrawnAt: event.position });
+        // A push may be dated a little ahead of our clock (CreateTime's allowed skew): the erasure
+        // happens now at the latest, or a login in the meantime would count as before it.
+        const erasedAt = new Date(Math.min(Date.parse(event.occurredAt), Date.now()));
+        requests.push({ target: { appid: called.appid, openid: called.openid }, reason: called.reason, erasedAt, withdrawnAt: event.position });
       }
       if (requests.length > 0) {
         const erased = await eraseMany(ledger, requests, { registerRetentionDays: options.registerRetentionDays });
@@ -69,6 +75,11 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
       }
       position = last;
       notify();
+      // The register's retention holds without erasures too.
+      if (Date.now() - purgedAt >= 3_600_000) {
+        await purgeErasureRegister(db, options.registerRetentionDays);
+        purgedAt = Date.now();
+      }
       return last;
     },
   };

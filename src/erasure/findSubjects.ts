@@ -11,7 +11,17 @@ export type ErasureTarget = { appid: string; openid: string } | { unionid: strin
  * has none any more) and its openid when known (needed to delete the clear-keyed copies:
  * projection rows, session keys, job work lists).
  */
-export type ErasedSubject = { subject: string; appid: string; keyId: string | null; openid: string | null };
+export type ErasedSubject = {
+  subject: string;
+  appid: string;
+  keyId: string | null;
+  openid: string | null;
+  /**
+   * The ledger holds readable data about it: its own key is live, or another live key's event
+   * names it (the new side of a conversion has no events of its own until it acts).
+   */
+  seen: boolean;
+};
 
 /**
  * The subjects an erasure covers. For a unionid, every identity whose events named it. Then,
@@ -21,6 +31,8 @@ export type ErasedSubject = { subject: string; appid: string; keyId: string | nu
  */
 export async function findSubjects(trx: Kysely<any>, privacy: LedgerPrivacy, target: ErasureTarget): Promise<ErasedSubject[]> {
   const found = new Map<string, { appid: string; openid: string | null }>();
+  // The new side of a conversion may have no key of its own yet; its openid is in the conversion
+  // event, sealed under the old side's key — so every covered subject is looked for there too.
   if ('unionid' in target) {
     const { rows } = await sql<{ subject: string; appid: string }>`
       select distinct subject, appid from events where unionid = ${privacy.pseudonyms.unionid(target.unionid)} and subject is not null`.execute(trx);
@@ -48,7 +60,8 @@ export async function findSubjects(trx: Kysely<any>, privacy: LedgerPrivacy, tar
   const result: ErasedSubject[] = [];
   for (const [subject, { appid, openid }] of found) {
     const keyId = keyOf.get(subject) ?? null;
-    result.push({ subject, appid, keyId, openid: openid ?? (keyId ? await openidOfSubject(trx, privacy, subject) : null) });
+    const readable = await openidOfSubject(trx, privacy, subject);
+    result.push({ subject, appid, keyId, openid: openid ?? readable, seen: keyId !== null || readable !== null });
   }
   return result;
 }

@@ -62,6 +62,7 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
   const keys = slotsOf(events, (e) => e.idempotencyKey);
   const streams = slotsOf(events, (e) => e.stream);
   const subjects = slotsOf(events, (e) => e.subject);
+  const unionids = slotsOf(events, (e) => e.unionid);
   const { rows } = await sql<OutcomeRow>`${sql.raw(PREPARED)}
     select * from ledger_append(
       ${requestOf}::int[], ${requests.map((r) => r.expectedVersion ?? null)}::int[],
@@ -71,8 +72,8 @@ export async function appendBatch(db: Db, requests: readonly PreparedRequest[], 
       ${col((e) => e.storedData)}::jsonb[], ${col((e) => e.storedMeta)}::jsonb[],
       ${col((e) => e.occurredAt)}::timestamptz[], ${col((e) => e.recordedAt)}::timestamptz[],
       ${col((e) => e.digest)}::text[], ${col((e) => e.starter)}::boolean[], ${col((e) => e.keyKid)}::text[], ${col((e) => e.keyWrapped)}::bytea[],
-      ${keys.slots}::int[], ${streams.slots}::int[], ${subjects.slots}::int[],
-      ${keys.values}::text[], ${streams.values}::text[], ${subjects.values}::text[])`.execute(db);
+      ${keys.slots}::int[], ${streams.slots}::int[], ${subjects.slots}::int[], ${unionids.slots}::int[],
+      ${keys.values}::text[], ${streams.values}::text[], ${subjects.values}::text[], ${unionids.values}::text[])`.execute(db);
 
   const stored = new Map<number, LedgerEvent>();
   const byRequest = new Map<number, OutcomeRow[]>();

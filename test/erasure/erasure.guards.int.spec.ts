@@ -13,6 +13,9 @@ import { rewrapKeys } from '../../src/ledger/keys/rewrapKeys.ts';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { subscribed } from '../support/newEvents.ts';
 import { configuredAccounts as ctx } from '../projections/context.ts';
+import { createProjectionRunner } from '../../projections/projectionRunner.ts';
+import { getUser } from '../../projections/query/getUser.ts';
+import { verifyProjections } from '../../projections/verifyProjections.ts';
 
 const KEY_A = Buffer.alloc(32, 'a');
 const KEY_B = Buffer.alloc(32, 'b');
@@ -59,6 +62,32 @@ describe.each(['postgres', 'pglite'] as const)('erasure guards (%s)', (kind) => 
     expect(trail.map((e) => [e.type, e.erased ?? false])).toEqual([['follow.subscribed', true], ['identity.erased', false], ['follow.subscribed', false]]);
   });
 
+  it('a new start after an erasure keeps the facts that come with it in the same request', async () => {
+    await env.ledger.append([subscribed('wxsame', 'o-same')]);
+    const erasure = await eraseIdentities(env.ledger, { appid: 'wxsame', openid: 'o-same' }, { reason: 'request' });
+    const later = new Date(Date.parse(erasure!.erasedAt) + 1000).toISOString();
+    const again = await env.ledger.append([
+      { type: 'login.recorded', data: { appid: 'wxsame', openid: 'o-same', unionid: 'u-same' }, meta: { source: 'login', idempotencyKey: 'same-login' }, occurredAt: later },
+      { type: 'unionid.resolved', data: { appid: 'wxsame', openid: 'o-same', unionid: 'u-same', via: 'code2session' }, meta: { source: 'login', idempotencyKey: 'same-resolved' }, occurredAt: later },
+    ]);
+    expect(again).toMatchObject({ skipped: 0 });
+    expect(again.events.map((e) => e.type)).toEqual(['login.recorded', 'unionid.resolved']);
+  });
+
+  it('after a unionid erasure, a fact from before it naming that unionid is dropped under any identity', async () => {
+    await env.ledger.append([{ type: 'login.recorded', data: { appid: 'wxu', openid: 'o-known', unionid: 'u-gone' }, meta: { source: 'login', idempotencyKey: 'u-known' } }]);
+    const erasure = await eraseIdentities(env.ledger, { unionid: 'u-gone' }, { reason: 'request' });
+    const yesterday = new Date(Date.parse(erasure!.erasedAt) - 86_400_000).toISOString();
+    const late = await env.ledger.append([
+      { type: 'login.recorded', data: { appid: 'wxu', openid: 'o-unknown', unionid: 'u-gone' }, meta: { source: 'api', idempotencyKey: 'u-late' }, occurredAt: yesterday },
+    ]);
+    expect(late).toMatchObject({ events: [], skipped: 1 });
+    const fresh = await env.ledger.append([
+      { type: 'login.recorded', data: { appid: 'wxu', openid: 'o-unknown', unionid: 'u-gone' }, meta: { source: 'login', idempotencyKey: 'u-fresh' }, occurredAt: new Date(Date.parse(erasure!.erasedAt) + 1000).toISOString() },
+    ]);
+    expect(fresh.events).toHaveLength(1);
+  });
+
   it('the register forgets erased pseudonyms after its retention', async () => {
     await env.ledger.append([subscribed('wxold', 'o-old', 'old-1', '2020-01-01T00:00:00.000Z')]);
     await eraseIdentities(env.ledger, { appid: 'wxold', openid: 'o-old' }, { reason: 'request', erasedAt: new Date(Date.now() - 40 * 86_400_000), registerRetentionDays: 30 });
@@ -85,5 +114,41 @@ describe.each(['postgres', 'pglite'] as const)('erasure guards (%s)', (kind) => 
     const onlyOld = createLedger(env.storage, { masterKeys: [KEY_A] });
     await expect(onlyOld.privacy()).rejects.toBeInstanceOf(MasterKeyError);
     await Promise.all([rotated.close(), onlyNew.close(), onlyOld.close()]);
+  });
+});
+
+describe.each(['postgres', 'pglite'] as const)('erasure across an openid conversion (%s)', (kind) => {
+  let env: TestLedger;
+  beforeAll(async () => {
+    env = await openTestLedger(kind);
+  });
+  afterAll(async () => {
+    await env.cleanup();
+  });
+
+  it('erasing either side of an openid conversion forgets both, the new side too when it has no events of its own', async () => {
+    const runner = createProjectionRunner({ ledger: env.ledger, ctx }).start();
+    try {
+      await env.ledger.append([subscribed('wxold', 'o-before', 'conv-1', '2024-01-01T00:00:00.000Z')]);
+      await env.ledger.append([
+        { type: 'openid.converted', data: { fromAppid: 'wxold', fromOpenid: 'o-before', toAppid: 'wxnew', toOpenid: 'o-after' }, meta: { source: 'conversion', idempotencyKey: 'conv-2' } },
+      ]);
+      await runner.waitFor(await env.ledger.head(), 30_000);
+      expect(await getUser(env.storage.db, 'wxnew', 'o-after')).toMatchObject({ convertedFrom: { appid: 'wxold', openid: 'o-before' } });
+
+      const erasure = await eraseIdentities(env.ledger, { appid: 'wxold', openid: 'o-before' }, { reason: 'request' });
+      expect(erasure).toMatchObject({ identities: 2 });
+      await runner.waitFor(await env.ledger.head(), 30_000);
+      expect(await getUser(env.storage.db, 'wxold', 'o-before')).toBeNull();
+      expect(await getUser(env.storage.db, 'wxnew', 'o-after')).toBeNull();
+      const announced = (await env.ledger.read({ type: 'identity.erased' })).map((e) => e.data as { erasureId: string; appid: string }).filter((d) => d.erasureId === erasure!.id).map((d) => d.appid);
+      expect(announced.sort()).toEqual(['wxnew', 'wxold']);
+      const dumped = await sql<{ row: string }>`
+        select row_to_json(t)::text as row from (select * from proj_identity_links_v1 union all select * from proj_identity_links_v1 where false) t`.execute(env.storage.db);
+      expect(dumped.rows.map((r) => r.row).join('\n')).not.toMatch(/o-before|o-after/);
+      expect((await verifyProjections(env.ledger, ctx)).every((v) => v.ok)).toBe(true);
+    } finally {
+      await runner.stop();
+    }
   });
 });

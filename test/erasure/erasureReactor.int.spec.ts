@@ -35,20 +35,20 @@ describe('the erasure reactor (PostgreSQL)', () => {
     await consumer.stop();
   }
 
-  it("erases a page's withdrawals together, by the account's policy, and only pushed ones", async () => {
+  it("erases a page's withdrawals together, by the account's policy, pushed or found by a reconciliation", async () => {
     await env.ledger.append([subscribed('wxoa', 'o-1', 'k1', at(0)), subscribed('wxoa', 'o-2', 'k2', at(1)), subscribed('wxoa', 'o-3', 'k3', at(2)), subscribed('wxkeep', 'o-4', 'k4', at(3))]);
     await env.ledger.append([unsubscribed('wxoa', 'o-1', 'u1', at(10)), unsubscribed('wxoa', 'o-2', 'u2', at(11)), unsubscribed('wxkeep', 'o-4', 'u4', at(12))]);
-    // A reconciliation's unfollow is not a person's withdrawal.
+    // An unfollow a reconciliation found: the push was lost, the duty to delete is the same.
     await env.ledger.append([{ ...unsubscribed('wxoa', 'o-3', 'u3', at(13)), meta: { source: 'reconciliation', idempotencyKey: 'u3' } }]);
     await runReactor();
 
-    expect([await liveKeys('wxoa', 'o-1'), await liveKeys('wxoa', 'o-2'), await liveKeys('wxoa', 'o-3'), await liveKeys('wxkeep', 'o-4')]).toEqual([0, 0, 1, 1]);
+    expect([await liveKeys('wxoa', 'o-1'), await liveKeys('wxoa', 'o-2'), await liveKeys('wxoa', 'o-3'), await liveKeys('wxkeep', 'o-4')]).toEqual([0, 0, 0, 1]);
     const erased = await env.ledger.read({ type: 'identity.erased' });
-    expect(erased.map((e) => (e.data as { reason: string }).reason)).toEqual(['unsubscribe', 'unsubscribe']);
-    // One transaction: both identity.erased events next to each other, one erasure record each.
-    expect(erased[1]!.position - erased[0]!.position).toBe(1);
+    expect(erased.map((e) => (e.data as { reason: string }).reason)).toEqual(['unsubscribe', 'unsubscribe', 'unsubscribe']);
     const records = await sql<{ n: number }>`select count(*)::int as n from erasures`.execute(env.storage.db);
-    expect(records.rows[0]!.n).toBe(2);
+    expect(records.rows[0]!.n).toBe(3);
+    // One transaction for the page: the identity.erased events are next to each other.
+    expect(erased.map((e) => e.position - erased[0]!.position)).toEqual([0, 1, 2]);
     expect(await env.ledger.verify()).toMatchObject({ ok: true });
   });
 
