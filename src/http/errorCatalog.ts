@@ -105,6 +105,16 @@ export const ERROR_CATALOG = {
     meaning: 'another errcode (e.g. 40226: WeChat blocks the login of a high-risk user)',
     example: 'WeChat jscode2session for wx3b7d9e1f2a4c6e80: errcode 40226: code blocked rid: 65f2a1c3-4b5d6e7f-1a2b3c4d',
   },
+  wechat_token_invalid: {
+    status: [502],
+    meaning: 'WeChat kept calling the access token invalid (40001, 40014, 42001), after one refresh where the token is ours',
+    example: 'WeChat sns/userinfo for wx5c1e3a7b9d2f4a61: errcode 42001: access_token expired rid: 65f2a1c3-4b5d6e7f-1a2b3c4d',
+  },
+  wechat_invalid_openid: {
+    status: [400],
+    meaning: 'WeChat does not know the openid in this account (40003)',
+    example: 'WeChat sns/userinfo for wx5c1e3a7b9d2f4a61: errcode 40003: invalid openid rid: 65f2a1c3-4b5d6e7f-1a2b3c4d',
+  },
   wechat_credentials_rejected: {
     status: [502],
     meaning: 'WeChat refuses our own credentials (AppSecret 40125, appid 40013, IP whitelist 40164): fix the configuration or the console',

@@ -175,7 +175,12 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
       responses: {
         200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema, example: { openid: EXAMPLE.webOpenid, unionid: EXAMPLE.unionid } } } },
         ...errorResponses(ERRORS.internal, ERRORS.database, ERRORS.wechat, keyRefusals('write'), codeReplay, {
-          400: { invalid_request: '`code` is missing or too long', wechat_rejected: 'another errcode of the exchange or of sns/userinfo' },
+          400: {
+            invalid_request: '`code` is missing or too long',
+            wechat_rejected: 'another errcode of the exchange or of sns/userinfo',
+            wechat_invalid_openid: 'sns/userinfo does not know the openid the exchange answered (40003)',
+          },
+          502: { wechat_token_invalid: "sns/userinfo refused the user's web access token the exchange had just answered (40001, 42001)" },
           403: { snapshot_user: null },
           404: { unknown_appid: 'the appid is not a configured web app or Official Account' },
         }),
