@@ -61,6 +61,7 @@ export function erasureRoutes(service: Service, requireScope: ReturnType<typeof 
     createRoute({
       method: 'post',
       path: '/v1/erasures',
+      tags: ['Erasure'],
       summary: "Erase one account's user or a person under a unionid: keys, projection rows, session keys; the ledger keeps redacted events",
       ...routeAccess(
         requireScope,
@@ -106,6 +107,7 @@ export function erasureRoutes(service: Service, requireScope: ReturnType<typeof 
     createRoute({
       method: 'get',
       path: '/v1/erasures/{id}',
+      tags: ['Erasure'],
       summary: 'What one erasure removed: counts, never data',
       ...routeAccess(
         requireScope,

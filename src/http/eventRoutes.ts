@@ -43,6 +43,7 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/events',
+      tags: ['Audit trail'],
       summary: 'The audit trail in position order (Accept: application/x-ndjson streams it)',
       ...routeAccess(
         requireScope,

@@ -131,6 +131,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'post',
       path: '/v1/accounts/{appid}/reconciliations',
+      tags: ['Jobs'],
       summary: "Reconcile an Official Account's follow state with WeChat's follower list",
       ...routeAccess(
         requireScope,
@@ -148,6 +149,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'post',
       path: '/v1/accounts/{appid}/unionid-backfills',
+      tags: ['Jobs'],
       summary: 'Look up the unionid of every openid of the account that lacks one (user/info/batchget)',
       ...routeAccess(
         requireScope,
@@ -165,6 +167,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'post',
       path: '/v1/migrations',
+      tags: ['Jobs'],
       summary: "Convert the old account's openids to the new account's after a migration (changeopenid)",
       ...routeAccess(
         requireScope,
@@ -199,6 +202,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'get',
       path: '/v1/jobs/{id}',
+      tags: ['Jobs'],
       summary: 'A job: status, progress, rate, ETA, result or error',
       ...routeAccess(requireScope, 'read', JOB_LIMIT, 'A job as it runs: status, phase, progress with rate and ETA, and when finished its result or error.'),
       request: { params: JobIdParam },
@@ -225,6 +229,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'get',
       path: '/v1/jobs',
+      tags: ['Jobs'],
       summary: 'Recent jobs, newest first',
       ...routeAccess(
         requireScope,
@@ -262,6 +267,7 @@ export function jobRoutes(service: Service, requireScope: ReturnType<typeof crea
     createRoute({
       method: 'post',
       path: '/v1/jobs/{id}/resume',
+      tags: ['Jobs'],
       summary: 'Resume a paused or failed job from where it stopped',
       ...routeAccess(requireScope, 'admin', JOB_LIMIT, 'Queues a paused or failed job again; it continues from its persisted cursor and work list, without redoing work.'),
       request: { params: JobIdParam },

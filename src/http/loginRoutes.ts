@@ -61,6 +61,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'post',
       path: '/v1/miniprogram/{appid}/login',
+      tags: ['Logins'],
       summary: 'Mini program login: code2Session, optional rawData check and encryptedData decrypt',
       ...routeAccess(
         requireScope,
@@ -109,6 +110,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'post',
       path: '/v1/logins',
+      tags: ['Logins'],
       summary: 'A login the application verified itself',
       ...routeAccess(
         requireScope,
@@ -158,6 +160,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/oauth/{appid}/callback',
+      tags: ['Logins'],
       summary: 'Web OAuth callback: exchanges the code, records oauth.authorized',
       ...routeAccess(
         requireScope,

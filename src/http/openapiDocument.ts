@@ -60,6 +60,12 @@ export function serveOpenApiDocument(app: OpenAPIHono): void {
         'Messages are English and may change.',
     },
     tags: [
+      { name: 'Logins', description: 'Mini program login, logins the app verified, web OAuth (scope write)' },
+      { name: 'Users and follow state', description: 'Who a user is across apps, and whether they follow (scope read)' },
+      { name: 'Audit trail', description: 'The ledger, in position order (scope read)' },
+      { name: 'Jobs', description: 'Reconciliation, unionid backfill, openid conversion after a migration' },
+      { name: 'Erasure', description: 'Forgetting a person on request (PIPL art. 47; scope admin)' },
+      { name: 'Projections', description: 'Status, rebuild, verification' },
       { name: 'WeChat callbacks', description: 'Called by WeChat (signed), not by API clients' },
       { name: 'Operations', description: 'Probes and metrics, unauthenticated' },
       { name: 'Documentation', description: 'This document, Swagger UI, the AsyncAPI document' },

@@ -32,6 +32,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
     createRoute({
       method: 'get',
       path: '/v1/projections',
+      tags: ['Projections'],
       summary: 'Each projection: active version, checkpoint, lag behind the ledger head, rebuild in progress',
       ...routeAccess(
         requireScope,
@@ -54,6 +55,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
     createRoute({
       method: 'post',
       path: '/v1/projections/{name}/rebuild',
+      tags: ['Projections'],
       summary: 'Rebuild a projection from position 0 into new tables; the old ones serve until the switch',
       ...routeAccess(
         requireScope,
@@ -91,6 +93,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
     createRoute({
       method: 'get',
       path: '/v1/ledger/verify',
+      tags: ['Projections'],
       summary: "Recompute the ledger's hash chain and compare each projection with a fresh fold",
       ...routeAccess(
         requireScope,

@@ -48,6 +48,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/users/{openid}',
+      tags: ['Users and follow state'],
       summary: 'One user: unionid, follow state, linked accounts, conversions (?asOf answers from the ledger)',
       ...routeAccess(
         requireScope,
@@ -86,6 +87,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/unionids/{unionid}',
+      tags: ['Users and follow state'],
       summary: 'Every (appid, openid) linked through a unionid, with follow state',
       ...routeAccess(
         requireScope,
@@ -119,6 +121,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/follow-status',
+      tags: ['Users and follow state'],
       summary: 'Does this user follow our Official Account? By unionid, or by a mini program openid',
       ...routeAccess(
         requireScope,
@@ -159,6 +162,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/followers',
+      tags: ['Users and follow state'],
       summary: 'Current followers of an Official Account, keyset-paged by openid',
       ...routeAccess(requireScope, 'read', APPID_LIMITS.path, 'The followers the follow-state projection holds now, in openid order; pass `next` as `cursor` for the following page.'),
       request: {
@@ -203,6 +207,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/stats',
+      tags: ['Users and follow state'],
       summary: 'Counts for one account: followers, unionid coverage, conflicts, conversions',
       ...routeAccess(requireScope, 'read', APPID_LIMITS.path, 'Counts from the projections: current followers, users who unfollowed, identities with and without a unionid, unionid conflicts, openids converted away.'),
       request: { params: appidParam(EXAMPLE.oaAppid) },

@@ -99,6 +99,9 @@ describe('/openapi.json', () => {
     expect(served).toContain('GET /wechat/{appid}/callback');
     expect(served).toContain('POST /wechat/{appid}/callback');
     for (const probe of ['/healthz', '/readyz', '/metrics', '/asyncapi.json']) expect(served).toContain(`GET ${probe}`);
+    // Grouped in /docs: each operation under one of the document's tags.
+    const tags = new Set(doc.tags.map((tag: Json) => tag.name));
+    for (const [name, op] of operations(doc)) expect(op.tags?.length === 1 && tags.has(op.tags[0]), name).toBe(true);
   });
 
   it('has a real example wherever Swagger UI would show a placeholder, and no example is the word "string"', () => {
