@@ -117,7 +117,7 @@ export function eventComponentName(type: EventType): string {
  */
 const envelopes = EVENT_TYPES.map((type) =>
   envelopeSchema(type).openapi(eventComponentName(type), {
-    description: `A \`${type}\` event. When the subject was erased, \`erased\` is true and the personal fields of \`data\` are null.`,
+    description: `One \`${type}\` event. When its subject was erased, \`erased\` is true and the personal fields of \`data\` are null.`,
     example: exampleEvent(type),
   }),
 );
