@@ -1,10 +1,12 @@
-import { Hono } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Service } from '../createService.ts';
 import { ingestPush } from '../commands/ingestPush.ts';
 import { createCallbackNonces } from '../wechat/callbackNonces.ts';
 import { verifyUrl } from '../wechat/verifyUrl.ts';
 import { HttpError } from './errorResponse.ts';
 import { limitBody } from './limitBody.ts';
+import { ERRORS, appidParam, errorResponses } from './schemas.ts';
+import { EXAMPLE } from './openapiExamples.ts';
 
 /**
  * WeChat's side of the service: authenticated by WeChat's signatures, not API keys.
@@ -12,7 +14,8 @@ import { limitBody } from './limitBody.ts';
  * WeChat retry, and the dedupe key makes the retry harmless.
  */
 export function callbackRoutes(service: Service) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
+  documentCallbacks(app);
   const nonces = createCallbackNonces(service.storage.db, {
     toleranceSeconds: service.config.wechat.timestampToleranceSeconds,
     onSweepError: (error) => service.logger.warn({ err: (error as Error).message }, 'callback nonces: deleting expired rows failed, will retry'),
@@ -70,4 +73,104 @@ function warnAboutShortTokens(service: Service): void {
       );
     }
   }
+}
+
+/**
+ * The callback URL as WeChat calls it, for the OpenAPI document only: the handlers above read
+ * the query themselves (a missing `signature` is a 403 `invalid_signature`, not a schema
+ * error), so nothing here validates. Parameters as WeChat's message-push pages describe them
+ * (developers.weixin.qq.com/doc/oplatform/Third-party_Platforms/2.0/api/Before_Develop/message_push.html:
+ * `?signature=…&timestamp=…&nonce=…&openid=…&encrypt_type=aes&msg_signature=…`; the URL
+ * check carries `echostr`); the example values are that page's.
+ */
+function documentCallbacks(app: OpenAPIHono): void {
+  const signed = {
+    signature: z.string().openapi({ description: 'sha1 of the sorted token, timestamp and nonce', example: 'f464b24fc39322e44b38aa78f5edd27bd1441696' }),
+    timestamp: z.string().openapi({ description: 'seconds since the epoch; within `wechat.timestampToleranceSeconds` of our clock', example: '1714036504' }),
+    nonce: z.string().openapi({ example: '1514711492' }),
+  };
+  const params = appidParam(EXAMPLE.oaAppid, 'the configured Official Account or mini program this URL was saved for (its `token` signs)');
+  const who = 'Called by WeChat, not by API clients: authenticated by the signature over the account `token` (constant-time check), no API key.';
+  const unknown = { 404: { unknown_appid: 'the appid is not configured, or has no `token` (no callback)' } };
+  const signature = {
+    403: {
+      invalid_signature: '`signature` does not match the token',
+      stale_timestamp: null,
+      replayed_nonce: 'this signed URL was already used with a different `echostr`',
+    },
+  };
+
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/wechat/{appid}/callback',
+    tags: ['WeChat callbacks'],
+    summary: 'URL verification: WeChat checks the callback URL when it is saved in the console',
+    description: `${who} Answers \`echostr\` verbatim when the signature holds. Official Accounts and mini programs send \`echostr\` in clear in every message mode. The signed URL is remembered for its timestamp window, like a push's.`,
+    security: [],
+    request: { params, query: z.object({ ...signed, echostr: z.string().openapi({ description: 'answered verbatim', example: '4375120948345356249' }) }) },
+    responses: {
+      200: { description: '`echostr`, verbatim', content: { 'text/plain': { schema: z.string().openapi({ example: '4375120948345356249' }) } } },
+      ...errorResponses(ERRORS.internal, ERRORS.database, unknown, signature, { 400: { invalid_push: '`echostr` is missing' } }),
+    },
+  });
+
+  const plainXml = `<xml><ToUserName><![CDATA[${EXAMPLE.originalId}]]></ToUserName><FromUserName><![CDATA[${EXAMPLE.openid}]]></FromUserName><CreateTime>1714036504</CreateTime><MsgType><![CDATA[event]]></MsgType><Event><![CDATA[subscribe]]></Event><EventKey><![CDATA[qrscene_${EXAMPLE.scene}]]></EventKey><Ticket><![CDATA[${EXAMPLE.ticket}]]></Ticket></xml>`;
+  const safeXml = `<xml><ToUserName><![CDATA[${EXAMPLE.originalId}]]></ToUserName><Encrypt><![CDATA[ELGduP2YcVatjqIS+eZbp80MNLoAUWvzzyJxgGzxZO/5sAvd070Bs6qrLARC9nVHm48Y4hyRbtzve1L32tmxSQ==]]></Encrypt></xml>`;
+  const mpJson = JSON.stringify({ ToUserName: 'gh_7c2e4a6b8d0f', FromUserName: EXAMPLE.mpOpenid, CreateTime: 1714036504, MsgType: 'event', Event: 'user_authorization_revoke', OpenID: EXAMPLE.mpOpenid, AppID: EXAMPLE.mpAppid, RevokeInfo: '1' });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/wechat/{appid}/callback',
+    tags: ['WeChat callbacks'],
+    summary: 'Event push: subscribe, unsubscribe, scan, mini program authorization revoke/cancellation, messages',
+    description:
+      `${who} XML (Official Accounts) or XML/JSON (mini programs, \`pushFormat\`); plain, compatible or safe (AES) mode (\`messageMode\`). ` +
+      'In compatible and safe mode `msg_signature` must also hold (it covers the ciphertext) and only the decrypted message is trusted. ' +
+      '`success` is answered only after the events (and an erasure the account policy calls for) are committed; a 5xx makes WeChat retry, and the dedupe makes the retry harmless. ' +
+      'Unknown event types are answered `success`, counted in `wechat_pushes_total`, not appended.',
+    security: [],
+    request: {
+      params,
+      query: z.object({
+        ...signed,
+        openid: z.string().optional().openapi({ description: "the sender's openid (informational: the body's is used)", example: EXAMPLE.openid }),
+        encrypt_type: z.enum(['aes']).optional().openapi({ description: 'present in compatible and safe mode' }),
+        msg_signature: z.string().optional().openapi({ description: 'sha1 of the sorted token, timestamp, nonce and `Encrypt`; required with `Encrypt`', example: '6c12a4205838198b8f28a3d3e7a8b6e3cf5f0e6b' }),
+      }),
+      body: {
+        required: true,
+        content: {
+          'text/xml': {
+            schema: z.string().openapi({ description: 'the push, at most `bodyLimitBytes`; no DOCTYPE or entities', example: plainXml }),
+            examples: { plain: { summary: 'plain mode: a QR-code subscribe', value: plainXml }, safe: { summary: 'safe mode: only Encrypt (AES-256-CBC, 32-byte PKCS#7 blocks)', value: safeXml } },
+          },
+          'application/json': {
+            schema: z.string().openapi({ description: 'a mini program push in JSON (`pushFormat: json`)', example: mpJson }),
+          },
+        },
+      },
+    },
+    responses: {
+      200: { description: '`success`, after commit', content: { 'text/plain': { schema: z.string().openapi({ example: 'success' }) } } },
+      ...errorResponses(ERRORS.internal, ERRORS.database, unknown, signature, {
+        400: {
+          hostile_xml: null,
+          malformed_xml: null,
+          malformed_json: null,
+          invalid_push: null,
+          invalid_create_time: null,
+          malformed_payload: '`encrypt_type=aes` without `Encrypt`, an empty `Encrypt`, or decrypted content without its parts',
+          decrypt_failed: '`Encrypt` does not decrypt with the EncodingAESKey, or the account has none',
+          appid_mismatch: null,
+          invalid_event: 'a field the ledger refuses, e.g. an openid over 128 characters',
+        },
+        403: {
+          invalid_signature: '`signature` or `msg_signature` does not match the token',
+          replayed_nonce: 'this signed URL already carried a different document',
+          encryption_required: null,
+        },
+        409: { idempotency_conflict: 'a push with the same dedupe key (MsgId, or sender, CreateTime, Event and EventKey) and different content' },
+        413: { payload_too_large: 'the body is over `bodyLimitBytes`, or XML that is not the flat `<xml>` WeChat sends is over 64 KiB' },
+      }),
+    },
+  });
 }

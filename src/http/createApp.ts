@@ -14,6 +14,7 @@ import { projectionRoutes } from './projectionRoutes.ts';
 import { erasureRoutes } from './erasureRoutes.ts';
 import { docsRoutes } from './docsRoutes.ts';
 import { asyncapiRoute } from './asyncapiRoute.ts';
+import { serveOpenApiDocument } from './openapiDocument.ts';
 
 export type RouteModule = (service: Service, requireScope: ReturnType<typeof createAuth>) => OpenAPIHono;
 
@@ -51,17 +52,7 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   app.route('/', erasureRoutes(service, requireScope));
   for (const routes of extraRoutes) app.route('/', routes(service, requireScope));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
-  app.doc('/openapi.json', {
-    openapi: '3.0.3',
-    info: {
-      title: 'WeChat identity ledger',
-      version: '1',
-      description:
-        'Who your WeChat users are across Official Accounts, Mini Programs and web OAuth, and whether they follow you. ' +
-        'WeChat-facing callback routes (/wechat/{appid}/callback) are authenticated by WeChat signatures and are not listed here.',
-    },
-  });
+  serveOpenApiDocument(app);
   app.route('/', docsRoutes());
   app.route('/', asyncapiRoute());
   return app;

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Hono } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
+import { errorResponses } from './schemas.ts';
 
 /** Where the page's assets are served from: `${ASSETS}/swagger-ui-dist/<file>`, as @hono/swagger-ui builds the URLs. */
 const ASSETS = '/docs';
@@ -19,7 +20,8 @@ const FILES: Record<string, string> = {
  * then the page was blank. The validator badge (a request to swagger.io) is off for the same reason.
  */
 export function docsRoutes() {
-  const app = new Hono();
+  const app = new OpenAPIHono();
+  documentDocs(app);
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist'));
   const cache = new Map<string, Promise<Buffer>>();
 
@@ -39,4 +41,33 @@ export function docsRoutes() {
     return c.body(new Uint8Array(await body));
   });
   return app;
+}
+
+function documentDocs(app: OpenAPIHono): void {
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/docs',
+    tags: ['Documentation'],
+    summary: 'Swagger UI over /openapi.json, served by the service (works offline)',
+    security: [],
+    responses: { 200: { description: 'the page', content: { 'text/html': { schema: z.string().openapi({ example: '<!doctype html><html lang="en"><head><title>WeChat identity ledger API</title>' }) } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: `${ASSETS}/swagger-ui-dist/{file}`,
+    tags: ['Documentation'],
+    summary: "The page's assets, from the swagger-ui-dist package",
+    security: [],
+    request: { params: z.object({ file: z.enum(Object.keys(FILES) as [string, ...string[]]).openapi({ param: { name: 'file', in: 'path' }, example: 'swagger-ui.css' }) }) },
+    responses: {
+      200: {
+        description: 'the asset (cached for a day)',
+        content: {
+          'text/css': { schema: z.string().openapi({ example: '.swagger-ui{color:#3b4151;font-family:sans-serif}' }) },
+          'text/javascript': { schema: z.string().openapi({ example: '/*! For license information please see swagger-ui-bundle.js.LICENSE.txt */' }) },
+        },
+      },
+      ...errorResponses({ 404: { not_found: 'any other file' } }),
+    },
+  });
 }

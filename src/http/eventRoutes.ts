@@ -4,21 +4,23 @@ import { stream } from 'hono/streaming';
 import type { Service } from '../createService.ts';
 import { EVENT_TYPES, type EventType } from '../ledger/events.ts';
 import type { ReadFilter } from '../ledger/readEvents.ts';
-import { EnvelopeSchema, errorResponses } from './schemas.ts';
+import { ERRORS, EnvelopeSchema, errorResponses } from './schemas.ts';
 import { grantOf, requireAppids, type createAuth } from './auth.ts';
 import { HttpError } from './errorResponse.ts';
+import { routeAccess } from './routeAccess.ts';
+import { EXAMPLE, exampleEvent } from './openapiExamples.ts';
 
 const EventsQuery = z.object({
-  after: z.coerce.number().int().nonnegative().optional().openapi({ description: 'cursor: events with position > after' }),
-  limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({ description: 'page size (JSON), default 100; total cap (NDJSON)' }),
+  after: z.coerce.number().int().nonnegative().optional().openapi({ description: 'cursor: events with position > after (the `next` of the previous page)', example: 4800 }),
+  limit: z.coerce.number().int().min(1).max(10_000).optional().openapi({ description: 'page size (JSON), default 100; total cap (NDJSON)', example: 100 }),
   type: z
     .string()
     .optional()
     .refine((v) => v === undefined || v.split(',').every((t) => (EVENT_TYPES as string[]).includes(t)), 'unknown event type')
-    .openapi({ description: 'comma-separated event types' }),
-  appid: z.string().max(64).optional(),
-  openid: z.string().max(128).optional(),
-  unionid: z.string().max(128).optional(),
+    .openapi({ description: `comma-separated event types: ${EVENT_TYPES.join(', ')}`, example: 'follow.subscribed,follow.unsubscribed' }),
+  appid: z.string().max(64).optional().openapi({ description: 'events about this account (for a conversion: the old account)', example: EXAMPLE.oaAppid }),
+  openid: z.string().max(128).optional().openapi({ description: "one user's events (matched by pseudonym: the openid is not stored in clear)", example: EXAMPLE.openid }),
+  unionid: z.string().max(128).optional().openapi({ description: 'events that name this unionid', example: EXAMPLE.unionid }),
 });
 
 /**
@@ -41,19 +43,42 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/events',
+      tags: ['Audit trail'],
       summary: 'The audit trail in position order (Accept: application/x-ndjson streams it)',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
+      ...routeAccess(
+        requireScope,
+        'read',
+        {
+          accepted: true,
+          checks: ['query appid'],
+          rule: '`?appid=` must be one of the key\'s (403 `forbidden` otherwise); without it, a key limited to one appid reads that account\'s trail, and a key limited to several must pass `?appid=` (403).',
+        },
+        'The ledger in position order, filtered, paged by `after`/`next`. With `Accept: application/x-ndjson` the events up to the head at the time of the request are streamed, one JSON envelope a line (at most `maxEventStreams` streams at once per instance).',
+      ),
       request: { query: EventsQuery },
       responses: {
         200: {
           description: 'a page of events; `next` is the cursor for the following page, null at the end',
           content: {
-            'application/json': { schema: z.object({ events: z.array(EnvelopeSchema), next: z.number().int().nullable() }) },
-            'application/x-ndjson': { schema: z.string() },
+            'application/json': {
+              schema: z
+                .object({ events: z.array(EnvelopeSchema), next: z.number().int().nullable().openapi({ example: 4822 }) })
+                .openapi({ example: { events: [exampleEvent('follow.subscribed'), exampleEvent('unionid.resolved')], next: 4 } }),
+            },
+            'application/x-ndjson': {
+              schema: z.string().openapi({
+                description: 'one event envelope (see Event) per line',
+                example: `${JSON.stringify(exampleEvent('follow.subscribed'))}\n${JSON.stringify(exampleEvent('unionid.resolved'))}\n`,
+              }),
+            },
           },
         },
-        ...errorResponses(400, 401, 403, 503),
+        ...errorResponses(ERRORS.internal, ERRORS.database, {
+          400: { invalid_request: '`after`, `limit` or `type` is not valid' },
+          401: { unauthorized: null },
+          403: { forbidden: 'the key lacks the `read` scope, `?appid=` is not one of its appids, or it has several appids and no `?appid=` was given' },
+          503: { too_many_event_streams: 'NDJSON only' },
+        }),
       },
     }),
     async (c) => {

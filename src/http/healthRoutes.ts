@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Service } from '../createService.ts';
 import { pendingMigrations } from '../ledger/migrate.ts';
 
@@ -14,7 +14,8 @@ export const READINESS_TIMEOUT_MS = 500;
  * is failing; the reason is in the service log.
  */
 export function healthRoutes(service: Service) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
+  documentHealth(app);
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
     const checks: Record<string, unknown> = {};
@@ -73,4 +74,87 @@ async function withTimeout<T>(work: () => Promise<T>, ms: number): Promise<Outco
   } finally {
     clearTimeout(timer);
   }
+}
+
+const READY_EXAMPLE = {
+  status: 'ready',
+  checks: {
+    database: { ok: true, kind: 'postgres' },
+    migrations: { ok: true, pending: [] },
+    relay: { publisher: 'nats', leader: true, connected: true, cursor: 4822, head: 4822, lastPublishedAt: '2025-03-14T08:26:53.530Z', lag: 0, failing: false },
+    projections: [
+      { name: 'identity-links', version: 3, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
+      { name: 'follow-state', version: 2, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
+    ],
+  },
+};
+
+const NOT_READY_EXAMPLE = {
+  status: 'not_ready',
+  checks: {
+    database: { ok: false, error: 'timeout' },
+    relay: { publisher: 'nats', leader: true, connected: false, cursor: 4790, head: 4822, lastPublishedAt: '2025-03-14T08:20:11.004Z', lag: 32, failing: true },
+    projections: [
+      { name: 'identity-links', version: 3, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
+      { name: 'follow-state', version: 2, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
+    ],
+  },
+};
+
+const Readiness = z
+  .object({
+    status: z.enum(['ready', 'not_ready']),
+    checks: z.record(z.string(), z.unknown()).openapi({
+      description: 'database (`ok`, `kind` or `error`: `unreachable`/`timeout`), migrations (`pending`), relay and projections (`failing` flags, never error texts)',
+    }),
+  })
+  .openapi('Readiness', { example: READY_EXAMPLE });
+
+/** For the OpenAPI document: probes and scrapers call these without an API key. */
+function documentHealth(app: OpenAPIHono): void {
+  const probe = 'Unauthenticated, for probes and scrapers.';
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/healthz',
+    tags: ['Operations'],
+    summary: 'Liveness: the process answers HTTP',
+    description: `${probe} Never touches the database.`,
+    security: [],
+    responses: {
+      200: { description: 'alive', content: { 'application/json': { schema: z.object({ status: z.literal('ok') }).openapi({ example: { status: 'ok' } }) } } },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/readyz',
+    tags: ['Operations'],
+    summary: 'Readiness: database reachable and migrated; relay and projection state',
+    description: `${probe} Answered within ${READINESS_TIMEOUT_MS} ms even when the database hangs. Only the database and the migrations decide readiness; relay and projections are reported (the relay's \`connected\` is false while NATS is down).`,
+    security: [],
+    responses: {
+      200: { description: 'ready', content: { 'application/json': { schema: Readiness } } },
+      503: { description: 'not ready: the database did not answer, or migrations are pending', content: { 'application/json': { schema: Readiness, example: NOT_READY_EXAMPLE } } },
+    },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/metrics',
+    tags: ['Operations'],
+    summary: 'Prometheus metrics of this process',
+    description: `${probe} The text exposition format; counters and histograms are per process (sum them over instances). README "Metrics" lists them; ops/grafana/identity-ledger.json is a dashboard of them.`,
+    security: [],
+    responses: {
+      200: {
+        description: 'the metrics',
+        content: {
+          'text/plain': {
+            schema: z.string().openapi({
+              example:
+                '# HELP wechat_pushes_total WeChat pushes received\n# TYPE wechat_pushes_total counter\nwechat_pushes_total{appid="wx8f2a0c1b3d4e5f60",kind="subscribe",outcome="appended"} 1042\n',
+            }),
+          },
+        },
+      },
+    },
+  });
 }

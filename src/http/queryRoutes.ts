@@ -6,16 +6,29 @@ import { getUnionid } from '../../projections/query/getUnionid.ts';
 import { getFollowStatus } from '../../projections/query/getFollowStatus.ts';
 import { listFollowers, MAX_FOLLOWERS_LIMIT } from '../../projections/query/listFollowers.ts';
 import { getAccountStats } from '../../projections/query/getAccountStats.ts';
-import { AppidParam, FollowStatusSchema, UnionidSchema, UserSchema, errorResponses } from './schemas.ts';
+import { ERRORS, FollowStatusSchema, UnionidSchema, UserSchema, appidParam, errorResponses } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
 import { maySee, requireAppids, type createAuth } from './auth.ts';
+import { APPID_LIMITS, routeAccess } from './routeAccess.ts';
+import { EXAMPLE } from './openapiExamples.ts';
+
+/** A read on a route whose path names the account. */
+const readRefusals = {
+  401: { unauthorized: null },
+  403: { forbidden: 'the key lacks the `read` scope, or is limited to other appids' },
+};
 
 /**
  * `minPosition` gives read-your-writes: an application that just appended (e.g. POST /v1/logins
  * answered `position`) waits until the projections have folded that far.
  */
 const Consistency = z.object({
-  minPosition: z.coerce.number().int().nonnegative().optional().openapi({ description: 'wait (≤ 2 s) until projections folded this ledger position' }),
+  minPosition: z.coerce
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .openapi({ description: 'wait (≤ 2 s) until projections folded this ledger position (e.g. the `position` POST /v1/logins answered)', example: 4822 }),
 });
 
 export function queryRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
@@ -35,14 +48,28 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/users/{openid}',
+      tags: ['Users and follow state'],
       summary: 'One user: unionid, follow state, linked accounts, conversions (?asOf answers from the ledger)',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
+      ...routeAccess(
+        requireScope,
+        'read',
+        { ...APPID_LIMITS.path, rule: "accepted; the path's `appid` must be one of the key's (403 `forbidden` otherwise), and `linked`, `convertedTo` and `convertedFrom` leave out accounts the key may not see." },
+        "The user as the projections know it: kind, unionid, follow state, the person's accounts in the other apps (linked through the unionid) and openid conversions. `asOf` answers from the ledger's history instead, reading at most 100 times.",
+      ),
       request: {
-        params: AppidParam.extend({ openid: z.string().min(1).max(128).openapi({ param: { name: 'openid', in: 'path' } }) }),
-        query: Consistency.extend({ asOf: z.string().datetime({ offset: true }).optional().openapi({ description: 'ISO time: the user as the ledger knew it then' }) }),
+        params: appidParam(EXAMPLE.oaAppid).extend({ openid: z.string().min(1).max(128).openapi({ param: { name: 'openid', in: 'path' }, example: EXAMPLE.openid }) }),
+        query: Consistency.extend({
+          asOf: z.string().datetime({ offset: true }).optional().openapi({ description: 'ISO time: the user as the ledger knew it then', example: EXAMPLE.time }),
+        }),
       },
-      responses: { 200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } }, ...errorResponses(400, 401, 403, 404, 422, 503) },
+      responses: {
+        200: { description: 'the user', content: { 'application/json': { schema: UserSchema } } },
+        ...errorResponses(ERRORS.internal, ERRORS.projections, ERRORS.readYourWrites, readRefusals, {
+          400: { invalid_request: '`openid`, `asOf` or `minPosition` is not valid' },
+          404: { user_not_found: null },
+          422: { as_of_too_broad: null },
+        }),
+      },
     }),
     async (c) => {
       const { appid, openid } = c.req.valid('param');
@@ -60,11 +87,24 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/unionids/{unionid}',
+      tags: ['Users and follow state'],
       summary: 'Every (appid, openid) linked through a unionid, with follow state',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
-      request: { params: z.object({ unionid: z.string().min(1).max(128).openapi({ param: { name: 'unionid', in: 'path' } }) }), query: Consistency },
-      responses: { 200: { description: 'the linked accounts', content: { 'application/json': { schema: UnionidSchema } } }, ...errorResponses(400, 401, 403, 404, 503) },
+      ...routeAccess(
+        requireScope,
+        'read',
+        { accepted: true, checks: [], rule: "accepted; `accounts` lists only the key's accounts, and a unionid none of them has is 404 `unionid_not_found`." },
+        'The person behind a unionid: each of their (appid, openid) identities, its kind and, for Official Accounts, follow state.',
+      ),
+      request: { params: z.object({ unionid: z.string().min(1).max(128).openapi({ param: { name: 'unionid', in: 'path' }, example: EXAMPLE.unionid }) }), query: Consistency },
+      responses: {
+        200: { description: 'the linked accounts', content: { 'application/json': { schema: UnionidSchema } } },
+        ...errorResponses(ERRORS.internal, ERRORS.projections, ERRORS.readYourWrites, {
+          400: { invalid_request: '`unionid` or `minPosition` is not valid' },
+          401: { unauthorized: null },
+          403: { forbidden: 'the key lacks the `read` scope' },
+          404: { unionid_not_found: null },
+        }),
+      },
     }),
     async (c) => {
       const { unionid } = c.req.valid('param');
@@ -81,18 +121,30 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/follow-status',
+      tags: ['Users and follow state'],
       summary: 'Does this user follow our Official Account? By unionid, or by a mini program openid',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
+      ...routeAccess(
+        requireScope,
+        'read',
+        { accepted: true, checks: ['query appid', 'query viaAppid'], rule: 'accepted; `appid` and `viaAppid` must both be among the key\'s (403 `forbidden` otherwise).' },
+        'Give `unionid`, or `viaAppid` and `viaOpenid` (e.g. the mini program user in front of you): the answer says whether that person follows the Official Account `appid`, and their openid there.',
+      ),
       request: {
         query: Consistency.extend({
-          appid: z.string().min(1).max(64).openapi({ description: 'the Official Account' }),
-          unionid: z.string().min(1).max(128).optional(),
-          viaAppid: z.string().min(1).max(64).optional().openapi({ description: 'e.g. the mini program' }),
-          viaOpenid: z.string().min(1).max(128).optional(),
+          appid: z.string().min(1).max(64).openapi({ description: 'the Official Account', example: EXAMPLE.oaAppid }),
+          unionid: z.string().min(1).max(128).optional().openapi({ example: EXAMPLE.unionid }),
+          viaAppid: z.string().min(1).max(64).optional().openapi({ description: 'e.g. the mini program', example: EXAMPLE.mpAppid }),
+          viaOpenid: z.string().min(1).max(128).optional().openapi({ description: 'the openid in `viaAppid`', example: EXAMPLE.mpOpenid }),
         }),
       },
-      responses: { 200: { description: 'follow status', content: { 'application/json': { schema: FollowStatusSchema } } }, ...errorResponses(400, 401, 403, 503) },
+      responses: {
+        200: { description: 'follow status', content: { 'application/json': { schema: FollowStatusSchema } } },
+        ...errorResponses(ERRORS.internal, ERRORS.projections, ERRORS.readYourWrites, {
+          400: { invalid_request: 'a parameter is not valid, or neither `unionid` nor `viaAppid` and `viaOpenid` were given' },
+          401: { unauthorized: null },
+          403: { forbidden: 'the key lacks the `read` scope, or `appid` or `viaAppid` is not one of its appids' },
+        }),
+      },
     }),
     async (c) => {
       const query = c.req.valid('query');
@@ -110,26 +162,38 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/followers',
+      tags: ['Users and follow state'],
       summary: 'Current followers of an Official Account, keyset-paged by openid',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
+      ...routeAccess(requireScope, 'read', APPID_LIMITS.path, 'The followers the follow-state projection holds now, in openid order; pass `next` as `cursor` for the following page.'),
       request: {
-        params: AppidParam,
-        query: z.object({ cursor: z.string().max(512).optional(), limit: z.coerce.number().int().min(1).max(MAX_FOLLOWERS_LIMIT).default(100) }),
+        params: appidParam(EXAMPLE.oaAppid, 'a configured Official Account'),
+        query: z.object({
+          cursor: z.string().max(512).optional().openapi({ description: 'the `next` of the previous page', example: EXAMPLE.openid }),
+          limit: z.coerce.number().int().min(1).max(MAX_FOLLOWERS_LIMIT).default(100).openapi({ example: 100 }),
+        }),
       },
       responses: {
         200: {
           description: 'a page of followers; `next` is the cursor for the following page',
           content: {
             'application/json': {
-              schema: z.object({
-                followers: z.array(z.object({ openid: z.string(), subscribedAt: z.string().nullable(), scene: z.string().nullable(), unionid: z.string().nullable() })),
-                next: z.string().nullable(),
-              }),
+              schema: z
+                .object({
+                  followers: z.array(
+                    z.object({
+                      openid: z.string().openapi({ example: EXAMPLE.openid }),
+                      subscribedAt: z.string().nullable().openapi({ example: EXAMPLE.time }),
+                      scene: z.string().nullable().openapi({ example: EXAMPLE.scene }),
+                      unionid: z.string().nullable().openapi({ example: EXAMPLE.unionid }),
+                    }),
+                  ),
+                  next: z.string().nullable().openapi({ example: EXAMPLE.openid }),
+                })
+                .openapi({ example: { followers: [{ openid: EXAMPLE.openid, subscribedAt: EXAMPLE.time, scene: EXAMPLE.scene, unionid: EXAMPLE.unionid }], next: EXAMPLE.openid } }),
             },
           },
         },
-        ...errorResponses(400, 401, 403, 503),
+        ...errorResponses(ERRORS.internal, ERRORS.projections, readRefusals, { 400: { invalid_request: '`cursor` or `limit` is not valid' } }),
       },
     }),
     async (c) => {
@@ -143,28 +207,30 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
     createRoute({
       method: 'get',
       path: '/v1/accounts/{appid}/stats',
+      tags: ['Users and follow state'],
       summary: 'Counts for one account: followers, unionid coverage, conflicts, conversions',
-      middleware: [requireScope('read')] as const,
-      security: [{ bearer: [] }],
-      request: { params: AppidParam },
+      ...routeAccess(requireScope, 'read', APPID_LIMITS.path, 'Counts from the projections: current followers, users who unfollowed, identities with and without a unionid, unionid conflicts, openids converted away.'),
+      request: { params: appidParam(EXAMPLE.oaAppid) },
       responses: {
         200: {
           description: 'counts',
           content: {
             'application/json': {
-              schema: z.object({
-                appid: z.string(),
-                followers: z.number().int(),
-                unfollowed: z.number().int(),
-                withUnionid: z.number().int(),
-                withoutUnionid: z.number().int(),
-                conflicts: z.number().int(),
-                converted: z.number().int(),
-              }),
+              schema: z
+                .object({
+                  appid: z.string().openapi({ example: EXAMPLE.oaAppid }),
+                  followers: z.number().int(),
+                  unfollowed: z.number().int(),
+                  withUnionid: z.number().int(),
+                  withoutUnionid: z.number().int(),
+                  conflicts: z.number().int(),
+                  converted: z.number().int(),
+                })
+                .openapi({ example: { appid: EXAMPLE.oaAppid, followers: 10_482, unfollowed: 1_937, withUnionid: 12_301, withoutUnionid: 118, conflicts: 2, converted: 0 } }),
             },
           },
         },
-        ...errorResponses(401, 403, 503),
+        ...errorResponses(ERRORS.internal, ERRORS.projections, readRefusals, { 400: { invalid_request: '`appid` is longer than 64 characters' } }),
       },
     }),
     async (c) => c.json(await getAccountStats(db, c.req.valid('param').appid), 200),
