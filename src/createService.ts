@@ -1,4 +1,4 @@
-import type { Account, Config } from './config/schema.ts';
+import { messageModeOf, type Account, type Config } from './config/schema.ts';
 import { openStorage, type Storage } from './ledger/openStorage.ts';
 import { migrateToLatest } from './ledger/migrate.ts';
 import { resolveMasterKeys } from './config/masterKey.ts';
@@ -152,8 +152,17 @@ export async function createService(config: Config, options: ServiceOptions = {}
     ledger,
     policyOf: (appid) => accounts.get(appid)?.erasure,
     registerRetentionDays: config.erasure.registerRetentionDays,
+    confirmUnsubscribe(appid, openid) {
+      const account = accounts.get(appid);
+      if (!account || messageModeOf(account) !== 'plain') return undefined;
+      const client = wechat(appid);
+      return client ? client.user.userInfo(openid).then((info) => !info.subscribed) : undefined;
+    },
     onErased(erasure) {
       metrics.erasures.inc({ appid: erasure.appid ?? 'unionid', reason: erasure.reason });
+    },
+    onUnconfirmed(appid) {
+      logger.warn({ appid }, 'an unsubscribe push to a plain-mode account is not confirmed by WeChat (user/info: still following): not erased');
     },
   });
   if (options.background !== false) {

@@ -12,7 +12,16 @@ export type ErasureReactorOptions = {
   /** The account's policy (its `erasure` configuration); undefined for an appid no longer configured: then nothing is erased. */
   policyOf(appid: string): ErasurePolicy | undefined;
   registerRetentionDays: number;
+  /**
+   * For an unsubscribe pushed to an account in plain mode, where the push's body is not signed:
+   * does WeChat confirm the person no longer follows (`user/info` says subscribe 0)? An erasure
+   * cannot be undone, so one forged with a captured callback URL must not happen. Undefined: no
+   * confirmation needed (safe or compatible mode: the body is signed and encrypted). A failed
+   * call throws: the page is retried after the consumer's pause.
+   */
+  confirmUnsubscribe?: (appid: string, openid: string) => Promise<boolean> | undefined;
   onErased?: (erasure: Erasure) => void;
+  onUnconfirmed?: (appid: string) => void;
 };
 
 /** Its checkpoint's row in `outbox_cursors`. */
@@ -61,6 +70,13 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
         // A push may be dated a little ahead of our clock (CreateTime's allowed skew): the erasure
         // happens now at the latest, or a login in the meantime would count as before it.
         const erasedAt = new Date(Math.min(Date.parse(event.occurredAt), Date.now()));
+        if (event.type === 'follow.unsubscribed' && event.meta.source === 'webhook') {
+          const confirmed = options.confirmUnsubscribe?.(called.appid, called.openid);
+          if (confirmed !== undefined && !(await confirmed)) {
+            options.onUnconfirmed?.(called.appid);
+            continue;
+          }
+        }
         requests.push({ target: { appid: called.appid, openid: called.openid }, reason: called.reason, erasedAt, withdrawnAt: event.position });
       }
       if (requests.length > 0) {

@@ -128,6 +128,8 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     const subscribe = buildPush({ ...OA, format: 'xml', mode: 'safe' }, { event: 'subscribe', openid, createTime: subscribedAt });
     expect((await sendPush(`${e2e.url}/wechat/${OA.appid}/callback`, subscribe, { tries: 1 })).delivered).toBe(true);
     await until(async () => (await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`)).status === 200, 15_000);
+    // The account is in plain mode, so WeChat must confirm the unsubscribe before it erases anyone.
+    state().unfollow(OA.appid, openid);
     expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid, createTime: subscribedAt + 10 }, 'safe')).toEqual({ status: 200, body: 'success' });
     // The erasure follows the committed fact (the erasure reactor).
     await e2e.server.service.erasureReactor.idle();
@@ -159,6 +161,21 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
       ...(trail.length > 5 ? [['unionid.resolved', false]] : []),
     ]);
     expect(await json(await e2e.api('/v1/ledger/verify'))).toMatchObject({ ok: true });
+  });
+
+  it('an unsubscribe to a plain-mode account that WeChat does not confirm (the person still follows) erases nobody', async () => {
+    const openid = state().openidOf(OA.appid, 9);
+    expect(await e2e.push(OA.appid, { event: 'subscribe', openid }, 'plain')).toEqual({ status: 200, body: 'success' });
+    // A forged unsubscribe, as anyone holding one captured plain-mode URL could send.
+    expect(await e2e.push(OA.appid, { event: 'unsubscribe', openid }, 'plain')).toEqual({ status: 200, body: 'success' });
+    await e2e.server.service.erasureReactor.idle();
+    const user = await until(async () => {
+      const r = await e2e.api(`/v1/accounts/${OA.appid}/users/${openid}`);
+      const body = r.status === 200 ? await json(r) : undefined;
+      return body?.follow?.subscribed === false ? body : undefined;
+    }, 15_000);
+    expect(user.openid).toBe(openid);
+    expect((await ledger().read({ appid: OA.appid, openid })).map((e) => e.type)).not.toContain('identity.erased');
   });
 
   it('revoke (XML and JSON) and cancellation pushes erase the mini program user; user_info_modified is recorded and keeps them', async () => {
