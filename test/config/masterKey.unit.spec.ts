@@ -1,9 +1,9 @@
-import { mkdtempSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/configError.ts';
-import { MASTER_KEY_FILE, resolveMasterKeys } from '../../src/config/masterKey.ts';
+import { embeddedKeyPath, resolveMasterKeys } from '../../src/config/masterKey.ts';
 
 const KEY = Buffer.alloc(32, 7).toString('base64');
 const OLD = Buffer.alloc(32, 9).toString('base64');
@@ -22,12 +22,26 @@ describe('the master key', () => {
     expect(keys.map((k) => k.toString('base64'))).toEqual([KEY, OLD]);
   });
 
-  it('in embedded mode is created once in the data directory, readable by its owner only', () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'master-key-')), 'data');
+  it('in embedded mode is created once beside the data directory (not in it: a copy of the directory carries no key), readable by its owner only', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'master-key-'));
+    const dir = join(parent, 'data');
     const first = resolveMasterKeys({ databaseUrl: null, dataDir: dir, previousMasterKeys: [] }, {});
     const second = resolveMasterKeys({ databaseUrl: null, dataDir: dir, previousMasterKeys: [] }, {});
     expect(first[0]!.equals(second[0]!)).toBe(true);
-    expect(statSync(join(dir, MASTER_KEY_FILE)).mode & 0o777).toBe(0o600);
+    expect(embeddedKeyPath(dir)).toBe(join(parent, 'data.master.key'));
+    expect(statSync(join(parent, 'data.master.key')).mode & 0o777).toBe(0o600);
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
     expect(resolveMasterKeys({ databaseUrl: null, dataDir: 'memory://', previousMasterKeys: [] }, {})[0]).toHaveLength(32);
+  });
+
+  it('a key an earlier version kept inside the data directory is moved out, not replaced', () => {
+    const parent = mkdtempSync(join(tmpdir(), 'master-key-'));
+    const dir = join(parent, 'data');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'master.key'), `${KEY}\n`, { mode: 0o600 });
+    const keys = resolveMasterKeys({ databaseUrl: null, dataDir: dir, previousMasterKeys: [] }, {});
+    expect(keys[0]!.toString('base64')).toBe(KEY);
+    expect(existsSync(join(dir, 'master.key'))).toBe(false);
+    expect(readFileSync(join(parent, 'data.master.key'), 'utf8').trim()).toBe(KEY);
   });
 });
