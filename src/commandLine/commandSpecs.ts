@@ -119,12 +119,14 @@ export const COMMANDS: readonly CommandSpec[] = [
     positionals: { min: 0, max: 0 },
     options: {
       appid: { type: 'string', value: 'appid', description: 'the account of the user to erase (with --openid)' },
-      openid: { type: 'string', value: 'openid', description: 'the user to erase (with --appid)' },
-      unionid: { type: 'string', value: 'unionid', description: 'erase the person in every app under this unionid' },
+      openid: { type: 'string', value: 'openid', description: 'the user to erase (with --appid); - reads it from stdin' },
+      unionid: { type: 'string', value: 'unionid', description: 'erase the person in every app under this unionid; - reads it from stdin' },
     },
     details:
       "Deletes the person's keys (the ledger's events about them read as redacted from then on), projection rows,\n" +
-      'session keys and job work lists, and appends identity.erased. It cannot be undone.',
+      'session keys and job work lists, and appends identity.erased. It cannot be undone.\n' +
+      'With - for --openid or --unionid the identifier is read from stdin (one line), so it stays out of\n' +
+      'the process list and the shell history: printf %s "$OPENID" | identity-ledger erase --appid wx… --openid -',
   },
   {
     name: 'rewrap-keys',

@@ -5,8 +5,13 @@ import { createLogger } from '../observability/logger.ts';
 import { eraseIdentities } from './eraseIdentities.ts';
 
 /** `identity-ledger erase`: the same erasure as POST /v1/erasures, from the command line. */
-export async function eraseCommand(args: CommandArgs, config: Config): Promise<number> {
-  const [appid, openid, unionid] = [args.text('appid'), args.text('openid'), args.text('unionid')];
+export async function eraseCommand(args: CommandArgs, config: Config, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+  const appid = args.text('appid');
+  let [openid, unionid] = [args.text('openid'), args.text('unionid')];
+  if (openid === '-' && unionid === '-') throw new UsageError('only one of --openid and --unionid can be read from stdin', 'erase');
+  // `-`: the identifier is read from stdin, so it never shows in the process list or a shell's history.
+  if (openid === '-') openid = await readIdentifier(stdin, 'openid');
+  if (unionid === '-') unionid = await readIdentifier(stdin, 'unionid');
   const target =
     unionid !== undefined && appid === undefined && openid === undefined
       ? { unionid }
@@ -26,4 +31,15 @@ export async function eraseCommand(args: CommandArgs, config: Config): Promise<n
   } finally {
     await service.close();
   }
+}
+
+async function readIdentifier(stdin: NodeJS.ReadableStream, name: string): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) {
+    text += chunk.toString();
+    if (text.length > 4096) break;
+  }
+  const lines = text.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
+  if (lines.length !== 1) throw new UsageError(`--${name} -: stdin must hold exactly one ${name} (got ${lines.length} lines)`, 'erase');
+  return lines[0]!;
 }

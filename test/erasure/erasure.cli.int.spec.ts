@@ -28,14 +28,19 @@ describe('identity-ledger erase (a process of its own)', () => {
   });
 
   function cli(...args: string[]) {
+    return cliWithInput(undefined, ...args);
+  }
+
+  function cliWithInput(input: string | undefined, ...args: string[]) {
     const child = spawn(TSX, ['src/cli.ts', ...args], {
       env: { ...process.env, DATABASE_URL: e2e.databaseUrl, LEDGER_CONFIG: configPath, LOG_LEVEL: 'silent', NATS_URL: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (input !== undefined) child.stdin!.end(input);
     let output = '';
-    child.stdout.on('data', (chunk) => (output += chunk));
-    child.stderr.on('data', (chunk) => (output += chunk));
+    child.stdout!.on('data', (chunk) => (output += chunk));
+    child.stderr!.on('data', (chunk) => (output += chunk));
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     return { kill: () => process.kill(-child.pid!, 'SIGKILL'), exited, output: () => output };
   }
@@ -61,6 +66,17 @@ describe('identity-ledger erase (a process of its own)', () => {
     expect((await e2e.api(`/v1/erasures/${erasure.id}`)).status).toBe(200);
   });
 
+  it('reads the openid from stdin with --openid -, so it is not in the process list', async () => {
+    const openid = await loggedIn(3);
+    const run = cliWithInput(`${openid}\n`, 'erase', '--appid', MP.appid, '--openid', '-');
+    expect(await run.exited).toBe(0);
+    expect(JSON.parse(run.output())).toMatchObject({ scope: 'account', reason: 'request', identities: 1 });
+    expect((await e2e.api(`/v1/accounts/${MP.appid}/users/${openid}`)).status).toBe(404);
+    const twoLines = cliWithInput('a\nb\n', 'erase', '--appid', MP.appid, '--openid', '-');
+    expect(await twoLines.exited).toBe(64);
+    expect(twoLines.output()).toMatch(/exactly one openid/);
+  });
+
   it('refuses an incomplete or misspelt request before it opens anything (exit 64)', async () => {
     const errors: string[] = [];
     const original = console.error;
@@ -83,6 +99,7 @@ describe('identity-ledger erase (a process of its own)', () => {
     await blocker.connect();
     try {
       const keysBefore = await count(admin, 'select count(*) as n from subject_keys');
+      const erasedBefore = await count(admin, "select count(*) as n from events where type = 'identity.erased'");
       // Hold the person's session row: the erasure deletes keys and projection rows, then waits here.
       await blocker.query('begin');
       await blocker.query('select * from mp_sessions where appid = $1 and openid = $2 for update', [MP.appid, openid]);
@@ -100,7 +117,7 @@ describe('identity-ledger erase (a process of its own)', () => {
       // Not started: the key, the session, the projection rows and the events are as they were.
       expect(await count(admin, 'select count(*) as n from subject_keys')).toBe(keysBefore);
       expect(await count(admin, 'select count(*) as n from mp_sessions where openid = $1', [openid])).toBe(1);
-      expect(await count(admin, "select count(*) as n from events where type = 'identity.erased'")).toBe(1);
+      expect(await count(admin, "select count(*) as n from events where type = 'identity.erased'")).toBe(erasedBefore);
       expect((await e2e.api(`/v1/accounts/${MP.appid}/users/${openid}`)).status).toBe(200);
 
       const again = cli('erase', '--appid', MP.appid, '--openid', openid);
