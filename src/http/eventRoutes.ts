@@ -19,8 +19,8 @@ const EventsQuery = z.object({
     .refine((v) => v === undefined || v.split(',').every((t) => (EVENT_TYPES as string[]).includes(t)), 'unknown event type')
     .openapi({ description: `comma-separated event types: ${EVENT_TYPES.join(', ')}`, example: 'follow.subscribed,follow.unsubscribed' }),
   appid: z.string().max(64).optional().openapi({ description: 'events about this account (for a conversion: the old account)', example: EXAMPLE.oaAppid }),
-  openid: z.string().max(128).optional().openapi({ description: "one user's events (matched by pseudonym: the openid is not stored in clear)", example: EXAMPLE.openid }),
-  unionid: z.string().max(128).optional().openapi({ description: 'events that name this unionid', example: EXAMPLE.unionid }),
+  openid: z.string().max(128).optional().openapi({ description: "one user's events (matched by pseudonym: the openid is not stored in clear); an erased person's redacted events are not found by their openid", example: EXAMPLE.openid }),
+  unionid: z.string().max(128).optional().openapi({ description: 'events that name this unionid (not the redacted ones of an erased person)', example: EXAMPLE.unionid }),
 });
 
 /**

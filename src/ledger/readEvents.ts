@@ -58,6 +58,11 @@ export async function readEvents(ctx: ReadContext, filter: ReadFilter = {}): Pro
     query = query.where((eb) => eb.or([eb('e.subject', 'in', subjects), eb('e.related', 'in', subjects)]));
   }
   if (filter.unionid !== undefined) query = query.where('e.unionid', '=', ctx.pseudonyms.unionid(filter.unionid));
+  // Asked by a personal identifier, only what still opens: an erased person's redacted history
+  // (and the identity.erased that closed it) is not findable by their openid or unionid, or
+  // the pseudonym would let anyone holding the identifier confirm the relationship and its
+  // times after the erasure. Unfiltered and per-appid reads still show it, redacted.
+  if (filter.openid !== undefined || filter.unionid !== undefined) query = query.where('k.id', 'is not', null);
   const rows = await query.execute();
   return (rows as EventRow[]).map((row) => openEvent(row, ctx.subjectKeys));
 }

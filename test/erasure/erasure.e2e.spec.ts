@@ -75,15 +75,22 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     expect((await json(await e2e.api(`/v1/unionids/${kept.unionid}`))).accounts).toHaveLength(2);
 
     // The audit trail keeps every event, redacted: type, time, position and hash intact.
-    const trail = (await json(await e2e.api(`/v1/events?appid=${OA.appid}&openid=${erased.oaOpenid}`))).events as LedgerEvent[];
+    // Not by the person's identifiers, though: that would confirm the relationship and its times.
+    expect((await json(await e2e.api(`/v1/events?appid=${OA.appid}&openid=${erased.oaOpenid}`))).events).toEqual([]);
+    expect((await json(await e2e.api(`/v1/events?unionid=${erased.unionid}`))).events).toEqual([]);
+    const byAppid = (await json(await e2e.api(`/v1/events?appid=${OA.appid}&limit=1000`))).events as LedgerEvent[];
+    const erasedStream = byAppid.find((e) => e.type === 'identity.erased' && e.data.erasureId === erasure.id)!.stream;
+    const trail = byAppid.filter((e) => e.stream === erasedStream);
     expect(trail.map((e) => e.type)).toEqual(['follow.subscribed', 'unionid.resolved', 'identity.erased']);
     expect(trail[0]).toMatchObject({ erased: true, data: { appid: OA.appid, openid: null, scene: null, eventKey: null, ticket: null } });
     expect(trail[1]).toMatchObject({ erased: true, data: { appid: OA.appid, openid: null, unionid: null, via: 'user_info' } });
     expect(trail[2]).toMatchObject({ type: 'identity.erased', data: { appid: OA.appid, scope: 'unionid', reason: 'request', erasureId: erasure.id } });
     expect(trail[2]!.erased).toBeUndefined();
-    const ndjson = await (await e2e.api(`/v1/events?openid=${erased.mpOpenid}`, { headers: { accept: 'application/x-ndjson' } })).text();
+    expect((await (await e2e.api(`/v1/events?openid=${erased.mpOpenid}`, { headers: { accept: 'application/x-ndjson' } })).text()).trim()).toBe('');
+    const ndjson = await (await e2e.api(`/v1/events?appid=${MP.appid}`, { headers: { accept: 'application/x-ndjson' } })).text();
     expect(ndjson).not.toContain(erased.mpOpenid);
-    expect(ndjson.trim().split('\n').map((line) => JSON.parse(line).type)).toEqual(['login.recorded', 'unionid.resolved', 'identity.erased']);
+    const mpErasedStream = ndjson.trim().split('\n').map((line) => JSON.parse(line)).find((e) => e.type === 'identity.erased' && e.data.erasureId === erasure.id).stream;
+    expect(ndjson.trim().split('\n').map((line) => JSON.parse(line)).filter((e) => e.stream === mpErasedStream).map((e) => e.type)).toEqual(['login.recorded', 'unionid.resolved', 'identity.erased']);
 
     // Nothing readable left anywhere the service stores: the whole database, and the log.
     const after = await dump();
@@ -151,7 +158,10 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
       return r.status === 200 ? json(r) : undefined;
     }, 15_000);
     expect(user.follow).toMatchObject({ subscribed: true, scene: 'back' });
-    const trail = await ledger().read({ appid: OA.appid, openid });
+    // By openid, only the new subject; its stream (the same pseudonym) holds the erased history too.
+    const live = await ledger().read({ appid: OA.appid, openid });
+    expect(live.every((e) => !e.erased && e.type !== 'identity.erased')).toBe(true);
+    const trail = (await ledger().read({ appid: OA.appid, limit: 10_000 })).filter((e) => e.stream === live[0]!.stream);
     expect(trail.map((e) => [e.type, Boolean(e.erased)])).toEqual([
       ['follow.subscribed', true],
       ['unionid.resolved', true],

@@ -58,8 +58,10 @@ describe.each(['postgres', 'pglite'] as const)('erasure guards (%s)', (kind) => 
     expect(again.events).toHaveLength(1);
     const keys = await sql<{ n: number }>`select count(*)::int as n from subject_keys where subject = ${(await env.ledger.privacy()).pseudonyms.subject('wxlate', 'o-late')}`.execute(env.storage.db);
     expect(keys.rows[0]!.n).toBe(1);
-    const trail = await env.ledger.read({ appid: 'wxlate', openid: 'o-late' });
+    // The stream (same pseudonym) holds both subjects; looked up by openid, only the new one.
+    const trail = await env.ledger.read({ appid: 'wxlate' });
     expect(trail.map((e) => [e.type, e.erased ?? false])).toEqual([['follow.subscribed', true], ['identity.erased', false], ['follow.subscribed', false]]);
+    expect((await env.ledger.read({ appid: 'wxlate', openid: 'o-late' })).map((e) => e.id)).toEqual([again.events[0]!.id]);
   });
 
   it('a new start after an erasure keeps the facts that come with it in the same request', async () => {
