@@ -10,7 +10,8 @@ import { startBenchChild } from './benchChild.ts';
 import { startCpuMeter, type CpuSeconds } from './cpuMeter.ts';
 import { machineInfo } from './machineInfo.ts';
 import { printTable } from './printTable.ts';
-import { personEvents } from './queryPopulation.ts';
+import { personEvents, QUERY_MASTER_KEY } from './queryPopulation.ts';
+import { parseMasterKey } from '../src/ledger/keys/masterKeys.ts';
 import type { QueryLoadResult } from './queryLoad.ts';
 import { findMaxSustainedRate, sustainedVerdict, type RateProbe, type SearchOptions } from './maxSustainedRate.ts';
 import { measurePkSelectCeiling, type CeilingResult } from './pkSelectCeiling.ts';
@@ -129,7 +130,7 @@ async function generateLedger(databaseUrl: string, persons: number): Promise<num
   const storage = await openStorage({ databaseUrl });
   try {
     await migrateToLatest(storage.db);
-    const ledger = createLedger(storage);
+    const ledger = createLedger(storage, { masterKeys: [parseMasterKey(QUERY_MASTER_KEY, 'masterKey')] });
     let head = 0;
     for (let person = 0; person < persons; ) {
       const batch: NewEvent[] = [];

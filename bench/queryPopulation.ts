@@ -7,6 +7,8 @@ import type { NewEvent } from '../src/ledger/events.ts';
 export const QUERY_OA = 'wxbenchquery00oa1';
 export const QUERY_MP = 'wxbenchquery00mp1';
 export const QUERY_API_KEY = 'bench-read-key-0123456789';
+/** The master key of the service child, and of the ledger that writes its population: both must open the same keys. */
+export const QUERY_MASTER_KEY = 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=';
 
 const BASE = Date.UTC(2024, 0, 1);
 

@@ -5,7 +5,7 @@ import { parseConfigFile } from '../src/config/loadConfig.ts';
 import type { Config } from '../src/config/schema.ts';
 import { startServer, type RunningServer } from '../src/serve.ts';
 import { onParentMessage, sendToParent, type ChildMessage } from './benchChild.ts';
-import { QUERY_API_KEY, QUERY_MP, QUERY_OA } from './queryPopulation.ts';
+import { QUERY_API_KEY, QUERY_MASTER_KEY, QUERY_MP, QUERY_OA } from './queryPopulation.ts';
 
 let server: RunningServer | null = null;
 
@@ -21,7 +21,7 @@ onParentMessage(
       // Nothing here calls WeChat: no pushes, no jobs.
       wechat: { apiBase: 'http://127.0.0.1:9', watermarkMaxAgeSeconds: 300, timestampToleranceSeconds: null },
     // A fixed key for tests and benchmarks only (production requires a configured one).
-    masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
+    masterKey: QUERY_MASTER_KEY,
     });
     const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: null, port: 0, dataDir: './data' };
     const started = performance.now();
