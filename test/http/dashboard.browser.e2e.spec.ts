@@ -59,7 +59,7 @@ describe.skipIf(!chromiumPresent)('the dashboard in a browser (Chromium, Postgre
         state.unfollow(OA.appid, openid);
       }
     }
-    events.sort((a, b) => Date.parse(a.occurredAt!) - Date.parse(b.occurredAt!));
+    events.sort((a, b) => Date.parse(a.occurredAt as string) - Date.parse(b.occurredAt as string));
     await e2e.server.service.ledger.append(events);
     // Drift: WeChat lists followers whose pushes never came (220..259), and lost two of ours.
     state.unfollow(OA.appid, state.openidOf(OA.appid, 3));
@@ -100,14 +100,23 @@ describe.skipIf(!chromiumPresent)('the dashboard in a browser (Chromium, Postgre
     for (const name of ['new', 'lost', 'net', 'reconciledIn', 'reconciledOut', 'erasures']) expect(await text(`[data-stat="${name}"]`), name).toBe(fmt.format(daily.totals[name]));
     expect(await text('[data-stat="withUnionid"]')).toBe(fmt.format(stats.withUnionid));
     // Every day of the table, every column.
-    const shownDays = await page.$$eval('#days tbody tr', (rows) => rows.map((row) => ({ day: (row as HTMLElement).dataset.day, ...Object.fromEntries([...row.querySelectorAll<HTMLElement>('[data-field]')].map((td) => [td.dataset.field, td.innerText])) })));
+    const shownDays = await page.$$eval('#days tbody tr', (rows) =>
+      rows.map((row) => ({ day: row.getAttribute('data-day'), ...Object.fromEntries([...row.querySelectorAll('[data-field]')].map((td) => [td.getAttribute('data-field'), td.textContent])) })),
+    );
     expect(shownDays).toEqual(
       [...daily.days].reverse().map((d: Json) => ({ day: d.day, ...Object.fromEntries(['new', 'lost', 'reconciledIn', 'reconciledOut', 'erasedFollowing', 'net', 'total', 'erasures'].map((f) => [f, fmt.format(d[f])])) })),
     );
-    const shownScenes = await page.$$eval('#scenes tbody tr', (rows) => rows.map((row) => ({ bucket: (row as HTMLElement).dataset.bucket, scene: (row as HTMLElement).dataset.scene ?? null, new: row.querySelector<HTMLElement>('[data-field="new"]')!.innerText, lost: row.querySelector<HTMLElement>('[data-field="lost"]')!.innerText })));
+    const shownScenes = await page.$$eval('#scenes tbody tr', (rows) =>
+      rows.map((row) => ({
+        bucket: row.getAttribute('data-bucket'),
+        scene: row.getAttribute('data-scene'),
+        new: row.querySelector('[data-field="new"]')?.textContent,
+        lost: row.querySelector('[data-field="lost"]')?.textContent,
+      })),
+    );
     expect(shownScenes).toEqual(scenes.scenes.map((s: Json) => ({ bucket: s.bucket, scene: s.scene, new: fmt.format(s.new), lost: fmt.format(s.lost) })));
     expect(shownScenes.map((s) => s.bucket)).toContain('erased');
-    expect(await page.$$eval('#runs [data-field="added"]', (cells) => cells.map((c) => (c as HTMLElement).innerText))).toEqual(['40']);
+    expect(await page.$$eval('#runs [data-field="added"]', (cells) => cells.map((c) => c.textContent))).toEqual(['40']);
     expect(await page.locator('#jobs tbody tr').count()).toBeGreaterThanOrEqual(1);
     expect(await page.locator('#chart-total canvas').count()).toBe(1);
 
