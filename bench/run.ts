@@ -10,6 +10,7 @@ const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark>
   convert: { about: 'openid conversion of 1M openids, killed midway and resumed: calls/s vs configured, exactly-once events', load: () => import('./convert.ts') },
   query: { about: 'user/unionid/follow-status queries over 100k people: max sustained open-loop rate vs a prepared primary-key SELECT, p99 at half of it', load: () => import('./query.ts') },
   parse: { about: 'XML/JSON push parsing of 1 MiB hostile bodies (unterminated CDATA, open tags, deep JSON …): ms each', load: () => import('./parse.ts') },
+  stats: { about: 'the dashboard\'s stats queries over a 1M-follower account (daily-stats rows generated in SQL) vs their SQL prepared, and the follower scan they avoid', load: () => import('./stats.ts') },
   lag: { about: 'event → NATS publish lag (recordedAt → JetStream consumer) under the ingest load: p50/p99 per event', load: () => import('./lag.ts') },
 };
 

@@ -82,7 +82,14 @@ export async function prepareBatch<Row extends Key>(
   }
   const insert: Row[] = [];
   const update: Row[] = [];
-  for (const key of changedKeys) (existing.has(key) ? update : insert).push(rows.get(key)!);
+  const remove: [string, string][] = [];
+  for (const key of changedKeys) {
+    const row = rows.get(key);
+    // A row the fold deleted: gone from the table if it was there, nothing to write if it was new.
+    if (row === undefined) {
+      if (existing.has(key)) remove.push(JSON.parse(key) as [string, string]);
+    } else (existing.has(key) ? update : insert).push(row);
+  }
   // The erasure epoch the page was read (and unsealed) at: a batch folded from keys an erasure
   // has since deleted fails its compare-and-set and is folded again (ProjectionVersions.advanceQuery).
   const erasureEpoch = (events as ProjectionPage).erasureEpoch;
@@ -90,5 +97,5 @@ export async function prepareBatch<Row extends Key>(
     ...(durable ? {} : { synchronousCommit: 'off' as const }),
     ...(erasureEpoch === undefined ? {} : { erasureEpoch }),
   });
-  return { table, tableName: target.table, to: last.position, changes: { insert, update }, advance, known };
+  return { table, tableName: target.table, to: last.position, changes: { insert, update, remove }, advance, known };
 }

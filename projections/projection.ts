@@ -3,7 +3,7 @@ import type { Key } from './key.ts';
 
 export type AccountKind = 'oa' | 'mp' | 'web';
 /** Every projection, by name: the one list (the HTTP routes, the CLI, the tables go by it). */
-export const PROJECTION_NAMES = ['identity-links', 'follow-state'] as const;
+export const PROJECTION_NAMES = ['identity-links', 'follow-state', 'daily-stats'] as const;
 export type ProjectionName = (typeof PROJECTION_NAMES)[number];
 
 export function isProjectionName(value: string): value is ProjectionName {

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { createLedgerConsumer, type LedgerConsumer } from '../src/ledger/consumer/ledgerConsumer.ts';
 import type { LedgerPage } from '../src/ledger/consumer/processor.ts';
 import type { Ledger } from '../src/ledger/ledger.ts';
+import { dailyStats } from './dailyStats/index.ts';
 import { followState } from './followState/index.ts';
 import { identityLinks } from './identityLinks/index.ts';
 import { createLiveProjections, type AppliedBatch } from './liveProjections.ts';
@@ -32,7 +33,7 @@ export type ProjectionStatus = {
 export type ProjectionRunnerOptions = {
   ledger: Ledger;
   ctx: ProjectionContext;
-  /** Defaults to both projections; tests swap in a descriptor with another codeVersion. */
+  /** Defaults to every projection; tests swap in a descriptor with another codeVersion. */
   projections?: readonly Projection<any>[];
   /**
    * The consumer the live projections run on — the service's, shared with the outbox relay and
@@ -77,7 +78,7 @@ export type ProjectionRunner = {
   stop(): Promise<void>;
 };
 
-export const DEFAULT_PROJECTIONS: readonly Projection<any>[] = [identityLinks, followState];
+export const DEFAULT_PROJECTIONS: readonly Projection<any>[] = [identityLinks, followState, dailyStats];
 
 /** A rebuild page's rows live in memory until its statement commits: this bounds them. */
 export const MAX_BATCH_EVENTS = 50_000;

@@ -6,6 +6,7 @@ import { unsealedData } from '../src/ledger/openEvent.ts';
 type ProjectionEventRow = {
   position: number | string;
   id: string;
+  stream: string;
   type: EventType;
   data: Record<string, unknown>;
   source: EventSource;
@@ -27,7 +28,8 @@ export type ProjectionSource = Pick<Ledger, 'storage' | 'privacy'>;
 
 /**
  * Ledger pages for the folds, read narrow: only what a fold may look at (position, type, data,
- * meta.source, occurredAt); streams, hashes and idempotency keys come back empty, as the test
+ * meta.source, occurredAt, stream — the one key to an erased person's redacted facts, for
+ * daily-stats); ids, hashes and idempotency keys come back empty, as the test
  * event builder already fakes them. Personal fields are unsealed with the subject's key, read in
  * the same statement — an erased subject's events come back redacted (`erased: true`), which the
  * folds skip. The event time is formatted by PostgreSQL exactly as `Date#toISOString()` writes
@@ -36,7 +38,7 @@ export type ProjectionSource = Pick<Ledger, 'storage' | 'privacy'>;
 export async function readProjectionEvents(source: ProjectionSource, after: number, limit: number): Promise<ProjectionPage> {
   const { subjectKeys } = await source.privacy();
   const { rows } = await sql<ProjectionEventRow>`
-    select e.position, e.id, e.type, e.data, e.meta->>'source' as source, e.subject_key, k.kid as key_kid, k.wrapped as key_wrapped,
+    select e.position, e.id, e.stream, e.type, e.data, e.meta->>'source' as source, e.subject_key, k.kid as key_kid, k.wrapped as key_wrapped,
            to_char(e.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
            (select epoch from erasure_epoch) as erasure_epoch
     from events e left join subject_keys k on k.id = e.subject_key
@@ -49,7 +51,7 @@ export async function readProjectionEvents(source: ProjectionSource, after: numb
       id: '',
       position: Number(row.position),
       type: row.type,
-      stream: '',
+      stream: row.stream,
       streamVersion: 0,
       data,
       meta: { source: row.source, idempotencyKey: '' },

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { filterKeyOf, type KeyFilter } from './keyFilter.ts';
+import type { KeyFilter } from './keyFilter.ts';
 import type { ProjectionTable, RowChanges } from './store/projectionTable.ts';
 
 export type ApplyOutcome = { ok: true; to: number; changed: number } | { ok: false; reason: 'checkpoint_moved' };
@@ -35,7 +35,7 @@ export async function writeBatches(db: Kysely<any>, batches: readonly PreparedBa
   return batches.map((batch, i) => {
     if (!written.has(i)) return { ok: false, reason: 'checkpoint_moved' } as const;
     const { insert, update } = batch.changes;
-    if (batch.known) for (const rows of [insert, update]) for (const row of rows) batch.known.add(filterKeyOf(row as { appid: string; openid: string }));
-    return { ok: true, to: batch.to, changed: insert.length + update.length } as const;
+    if (batch.known) for (const rows of [insert, update]) for (const row of rows) batch.known.add(batch.table.filterKeyOfRow(row));
+    return { ok: true, to: batch.to, changed: insert.length + update.length + (batch.changes.remove?.length ?? 0) } as const;
   });
 }

@@ -15,6 +15,8 @@ export async function eraseProjectionRows(trx: Queryable, keys: readonly Key[]):
   const { rows: versions } = await sql<{ name: ProjectionName; version: number }>`
     select name, version from projection_versions where dropped_at is null order by name, version`.execute(trx);
   for (const { name, version } of versions) {
+    // Not keyed by identity: its attribution rows are redacted by the erasure (dailyStats/redactFollowerRows.ts).
+    if (name === 'daily-stats') continue;
     const table = tableNameOf(name, version);
     const exists = await sql<{ found: string | null }>`select to_regclass(${table})::text as found`.execute(trx);
     if (!exists.rows[0]?.found) continue;

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { filterKeyOf } from '../keyFilter.ts';
 import { keyOf, type Key } from '../key.ts';
 import type { ProjectionName } from '../projection.ts';
 import { columnList, loadRowsQuery, writeRowsParts, type Column } from './tableColumns.ts';
@@ -6,8 +7,11 @@ import { columnList, loadRowsQuery, writeRowsParts, type Column } from './tableC
 /** Any connection or transaction: table code never decides where it runs. */
 export type Queryable = Kysely<any>;
 
-/** What a batch changed: rows new to the table, and rows it had (and the batch loaded). */
-export type RowChanges<Row> = { insert: readonly Row[]; update: readonly Row[] };
+/**
+ * What a batch changed: rows new to the table, rows it had (and the batch loaded), and the keys
+ * (`keyOf`'s two parts) of loaded rows the fold deleted (daily-stats forgets an erased follower's row).
+ */
+export type RowChanges<Row> = { insert: readonly Row[]; update: readonly Row[]; remove?: readonly (readonly [string, string])[] };
 
 /**
  * The SQL side of one projection: its versioned table and the two statements a batch takes
@@ -29,6 +33,8 @@ export type ProjectionTable<Row> = {
   /** Every row, for `verifyProjections`. */
   readAll(db: Queryable, table: string): Promise<Row[]>;
   keyOfRow(row: Row): string;
+  /** The row's key as the batch's key filter knows it (keyFilter.ts `filterKeyOf` of its `Key`). */
+  filterKeyOfRow(row: Row): string;
 };
 
 /** `proj_identity_links_v3`: the only place a table name is made from a projection name. */
@@ -61,5 +67,6 @@ export function defineProjectionTable<Row extends Key, SqlRow>(definition: {
       return rows.map(fromSql);
     },
     keyOfRow: (row) => keyOf(row.appid, row.openid),
+    filterKeyOfRow: (row) => filterKeyOf(row),
   };
 }

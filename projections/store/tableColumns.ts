@@ -3,8 +3,9 @@ import { sql, type RawBuilder } from 'kysely';
 /** One column of a projection table: its name, its element type for array casts, its value. */
 export type Column<Row> = { name: string; type: string; value(row: Row): unknown };
 
-/** Both projections are keyed by `(appid, openid)`. */
-const KEY = new Set(['appid', 'openid']);
+/** The two key columns of a table: `(appid, openid)` for the identity-keyed projections. */
+export type KeyColumns = readonly [string, string];
+const IDENTITY_KEY: KeyColumns = ['appid', 'openid'];
 
 export function columnList<Row>(columns: readonly Column<Row>[], prefix = ''): RawBuilder<unknown> {
   return sql.raw(columns.map((c) => `${prefix}${c.name}`).join(', '));
@@ -51,17 +52,25 @@ export function writeRowsParts<Row>(
   tag: string,
   table: string,
   columns: readonly Column<Row>[],
-  changes: { insert: readonly Row[]; update: readonly Row[] },
+  changes: { insert: readonly Row[]; update: readonly Row[]; remove?: readonly (readonly [string, string])[] },
   advance: RawBuilder<{ moved: number }>,
+  keyColumns: KeyColumns = IDENTITY_KEY,
 ): RawBuilder<unknown>[] {
   const names = columnList(columns);
   const moved = sql.id(`${tag}moved`);
+  const [k0, k1] = keyColumns.map((name) => sql.raw(name)) as [RawBuilder<unknown>, RawBuilder<unknown>];
   const parts = [sql`${moved} as (${advance})`];
   if (changes.update.length > 0) {
-    const assignments = sql.raw(columns.filter((c) => !KEY.has(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
+    const assignments = sql.raw(columns.filter((c) => !keyColumns.includes(c.name)).map((c) => `${c.name} = u.${c.name}`).join(', '));
     parts.push(sql`${sql.id(`${tag}updated`)} as (update ${sql.table(table)} t set ${assignments}
             from unnest(${columnArrays(columns, changes.update)}) as u(${names})
-            where t.appid = u.appid and t.openid = u.openid and exists (select 1 from ${moved}))`);
+            where t.${k0} = u.${k0} and t.${k1} = u.${k1} and exists (select 1 from ${moved}))`);
+  }
+  const remove = changes.remove ?? [];
+  if (remove.length > 0) {
+    parts.push(sql`${sql.id(`${tag}removed`)} as (delete from ${sql.table(table)} t
+            using unnest(${arrayLiteral(remove, (k) => k[0])}::text[], ${arrayLiteral(remove, (k) => k[1])}::text[]) as k(a, b)
+            where t.${k0} = k.a and t.${k1} = k.b and exists (select 1 from ${moved}))`);
   }
   if (changes.insert.length > 0) {
     parts.push(sql`${sql.id(`${tag}inserted`)} as (insert into ${sql.table(table)} (${names})

@@ -4,6 +4,7 @@ import { STARTER_TYPES, type ErasureReason, type NewEvent } from '../ledger/even
 import { IdempotencyKey } from '../ledger/idempotencyKey.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { eraseProjectionRows } from '../../projections/store/eraseProjectionRows.ts';
+import { redactFollowerRows } from '../../projections/dailyStats/redactFollowerRows.ts';
 import { eraseJobData } from '../jobs/store/eraseJobData.ts';
 import { findSubjects, type ErasedSubject, type ErasureTarget } from './findSubjects.ts';
 import { keyOf } from '../../projections/key.ts';
@@ -57,7 +58,7 @@ export type EraseOptions = {
  * Forgets people (crypto-shredding), in ONE transaction that holds the ledger's append lock —
  * taken only for the writes: who is covered, their openids and what they hold are read before.
  * For each request: the subjects' keys (so every event sealed under them now reads as redacted),
- * their projection rows in every table version, their sealed session keys, job work lists, and —
+ * their projection rows in every table version (daily-stats: their scenes, see redactFollowerRows.ts), their sealed session keys, job work lists, and —
  * remembered for a bounded time — their pseudonyms in the erasure register; then one
  * `identity.erased` event per forgotten identity (no personal data: pseudonym, reason, counts),
  * published like any event so consumers delete their copies. A crash anywhere leaves it complete
@@ -103,6 +104,7 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
     const identitiesOf = (subjects: readonly ErasedSubject[]) => subjects.filter((s): s is ErasedSubject & { openid: string } => s.openid !== null).map((s) => ({ appid: s.appid, openid: s.openid }));
     const identities = identitiesOf(acting.flatMap((c) => c.covered));
     const projectionRows = await eraseProjectionRows(trx, identities);
+    await redactFollowerRows(trx, acting.flatMap((c) => c.covered).map((s) => ({ appid: s.appid, subject: s.subject })));
     const sessions = new Set<string>();
     if (identities.length > 0) {
       const { rows } = await sql<{ appid: string; openid: string }>`

@@ -12,6 +12,8 @@ import { healthRoutes } from './healthRoutes.ts';
 import { queryRoutes } from './queryRoutes.ts';
 import { projectionRoutes } from './projectionRoutes.ts';
 import { erasureRoutes } from './erasureRoutes.ts';
+import { statsRoutes } from './statsRoutes.ts';
+import { dashboardRoutes } from './dashboardRoutes.ts';
 import { docsRoutes } from './docsRoutes.ts';
 import { asyncapiRoute } from './asyncapiRoute.ts';
 import { serveOpenApiDocument } from './openapiDocument.ts';
@@ -50,10 +52,12 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   app.route('/', queryRoutes(service, requireScope));
   app.route('/', projectionRoutes(service, requireScope));
   app.route('/', erasureRoutes(service, requireScope));
+  app.route('/', statsRoutes(service, requireScope));
   for (const routes of extraRoutes) app.route('/', routes(service, requireScope));
 
   serveOpenApiDocument(app);
   app.route('/', docsRoutes());
+  app.route('/', dashboardRoutes());
   app.route('/', asyncapiRoute());
   return app;
 }

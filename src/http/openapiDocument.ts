@@ -63,6 +63,7 @@ export function serveOpenApiDocument(app: OpenAPIHono): void {
       { name: 'Logins', description: 'Mini program login, logins the app verified, web OAuth (scope write)' },
       { name: 'Users and follow state', description: 'Who a user is across apps, and whether they follow (scope read)' },
       { name: 'Audit trail', description: 'The ledger, in position order (scope read)' },
+      { name: 'Follower statistics', description: 'Daily follower counts, QR scene cohorts, reconciliation drift: the dashboard\'s numbers (scope read)' },
       { name: 'Jobs', description: 'Reconciliation, unionid backfill, openid conversion after a migration' },
       { name: 'Erasure', description: 'Forgetting a person on request (PIPL art. 47; scope admin)' },
       { name: 'Projections', description: 'Status, rebuild, verification' },

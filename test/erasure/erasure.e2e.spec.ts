@@ -103,9 +103,15 @@ describe('erasure end to end (PostgreSQL, JetStream, simulator)', () => {
     expect(await json(await e2e.api('/v1/ledger/verify'))).toMatchObject({ ok: true, ledger: { ok: true } });
     await e2e.server.service.projections.rebuild('identity-links');
     await e2e.server.service.projections.rebuild('follow-state');
+    await e2e.server.service.projections.rebuild('daily-stats');
     const verified = await json(await e2e.api('/v1/ledger/verify'));
     expect(verified.ok).toBe(true);
-    expect(verified.projections.map((p: { ok: boolean }) => p.ok)).toEqual([true, true]);
+    expect(verified.projections.map((p: { name: string; ok: boolean }) => [p.name, p.ok])).toEqual([['identity-links', true], ['follow-state', true], ['daily-stats', true]]);
+    // The erased follower's QR scene (qrscene_p2) is gone from the scene counts; the kept one's stays.
+    const scenes = (await json(await e2e.api(`/v1/accounts/${OA.appid}/stats/scenes`))).scenes as { scene: string | null; bucket: string }[];
+    expect(scenes.map((s) => s.scene)).toContain('p1');
+    expect(scenes.map((s) => s.scene)).not.toContain('p2');
+    expect(scenes.map((s) => s.bucket)).toContain('erased');
     expect(await dump()).not.toContain(erased.oaOpenid);
 
     // Consumers hear of it on JetStream: one identity.erased per identity, no personal data.

@@ -170,6 +170,17 @@ describe('documented error codes = returned error codes', () => {
       await expectError('GET /v1/accounts/{appid}/followers', api(`/v1/accounts/${OA.appid}/followers?limit=0`), 400, 'invalid_request');
       await expectError('GET /v1/accounts/{appid}/stats', api(`/v1/accounts/${'w'.repeat(65)}/stats`), 400, 'invalid_request');
 
+      const daily = 'GET /v1/accounts/{appid}/stats/daily';
+      await expectError(daily, api(`/v1/accounts/${OA.appid}/stats/daily?from=2025-02-30`), 400, 'invalid_request');
+      await expectError(daily, api(`/v1/accounts/${OA.appid}/stats/daily?from=2025-03-02&to=2025-03-01`), 400, 'invalid_request');
+      await expectError(daily, api(`/v1/accounts/${OA.appid}/stats/daily?from=2020-01-01&to=2025-01-01`), 400, 'invalid_request');
+      await expectError(daily, api(`/v1/accounts/${OA.appid}/stats/daily`, { key: MP_ONLY_KEY }), 403, 'forbidden');
+      const scenes = 'GET /v1/accounts/{appid}/stats/scenes';
+      await expectError(scenes, api(`/v1/accounts/${OA.appid}/stats/scenes?limit=0`), 400, 'invalid_request');
+      await expectError(scenes, api(`/v1/accounts/${OA.appid}/stats/scenes`, { key: MP_ONLY_KEY }), 403, 'forbidden');
+      expect(await (await api('/v1/accounts', { key: MP_ONLY_KEY })).json()).toEqual({ accounts: [{ appid: MP.appid, kind: 'mp' }] });
+      await expectError('GET /dashboard/assets/{file}', fetch(`${e2e.url}/dashboard/assets/index.html`), 404, 'not_found');
+
       await expectError('POST /v1/projections/{name}/rebuild', api('/v1/projections/follow-states/rebuild', { method: 'POST' }), 404, 'unknown_projection');
       await expectError('POST /v1/projections/{name}/rebuild', api('/v1/projections/follow-state/rebuild', { method: 'POST', key: MP_ONLY_KEY }), 403, 'forbidden');
       await expectError('GET /v1/ledger/verify', api('/v1/ledger/verify', { key: MP_ONLY_KEY }), 403, 'forbidden');

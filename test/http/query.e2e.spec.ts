@@ -92,7 +92,7 @@ describe('identity and follow queries over HTTP', () => {
 
   it('reports projections, rebuilds one blue/green, and verifies ledger and projections', async () => {
     const status = await json(await get('/v1/projections'));
-    expect(status.projections.map((p: { name: string }) => p.name).sort()).toEqual(['follow-state', 'identity-links']);
+    expect(status.projections.map((p: { name: string }) => p.name).sort()).toEqual(['daily-stats', 'follow-state', 'identity-links']);
     const rebuild = await e2e.api('/v1/projections/follow-state/rebuild', { method: 'POST' });
     expect(rebuild.status).toBe(202);
     const { version } = await json(rebuild);

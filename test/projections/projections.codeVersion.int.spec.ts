@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createProjectionRunner } from '../../projections/projectionRunner.ts';
+import { dailyStats } from '../../projections/dailyStats/index.ts';
 import { followState } from '../../projections/followState/index.ts';
 import { identityLinks } from '../../projections/identityLinks/index.ts';
 import { getUser } from '../../projections/query/getUser.ts';
@@ -48,6 +49,7 @@ describe('a new codeVersion of a projection (PostgreSQL)', () => {
       const { rows } = await sql<{ name: string; version: number; code_version: number; status: string }>`
         select name, version, code_version, status from projection_versions order by name, version`.execute(h.storage.db);
       expect(rows).toEqual([
+        { name: 'daily-stats', version: 1, code_version: dailyStats.codeVersion, status: 'active' },
         { name: 'follow-state', version: 1, code_version: 1, status: 'retired' },
         { name: 'follow-state', version: 2, code_version: 2, status: 'active' },
         { name: 'identity-links', version: 1, code_version: identityLinks.codeVersion, status: 'active' },

@@ -196,7 +196,7 @@ describe('projections through the real daemon (PostgreSQL): append, wait, query'
       expect(await getUserAsOf(h.ledger, appid, openid, now, ctx), `${appid}/${openid}`).toEqual(await getUser(db(), appid, openid));
     }
     const verified = await verifyProjections(h.ledger, ctx);
-    expect(verified.map((v) => [v.name, v.ok, v.count])).toEqual([['identity-links', true, 0], ['follow-state', true, 0]]);
+    expect(verified.map((v) => [v.name, v.ok, v.count])).toEqual([['identity-links', true, 0], ['follow-state', true, 0], ['daily-stats', true, 0]]);
     expect(verified[0]!.checked).toBeGreaterThan(20);
   });
 });

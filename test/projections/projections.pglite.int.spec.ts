@@ -43,6 +43,7 @@ describe('projections on PGlite (smoke)', () => {
     expect(verified.map((v) => [v.name, v.version, v.ok, v.checkpoint])).toEqual([
       ['identity-links', 2, true, head],
       ['follow-state', 2, true, head],
+      ['daily-stats', 1, true, head],
     ]);
   });
 });

@@ -85,7 +85,7 @@ describe('blue/green rebuild under query load (PostgreSQL)', () => {
     expect(queries).toBeGreaterThan(200);
     expect(await dropped()).toBe(2);
     const { rows: tables } = await sql<{ name: string }>`select tablename as name from pg_tables where tablename like 'proj\\_%' order by 1`.execute(db);
-    expect(tables.map((t) => t.name)).toEqual(['proj_follow_state_v2', 'proj_identity_links_v2']);
+    expect(tables.map((t) => t.name)).toEqual(['proj_daily_stats_v1', 'proj_follow_state_v2', 'proj_identity_links_v2']);
 
     await h.runner.waitFor(lastArrival);
     for (const name of ['identity-links', 'follow-state'] as const) {
@@ -94,6 +94,6 @@ describe('blue/green rebuild under query load (PostgreSQL)', () => {
     }
     expect(await getUser(db, OA, 'late9-oa-1')).not.toBeNull();
     const verified = await verifyProjections(h.ledger, ctx);
-    expect(verified.map((v) => [v.name, v.version, v.ok])).toEqual([['identity-links', 2, true], ['follow-state', 2, true]]);
+    expect(verified.map((v) => [v.name, v.version, v.ok])).toEqual([['identity-links', 2, true], ['follow-state', 2, true], ['daily-stats', 1, true]]);
   });
 });

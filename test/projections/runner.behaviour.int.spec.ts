@@ -34,6 +34,7 @@ describe('projection runner (PostgreSQL)', () => {
       expect(runner.status().map((s) => [s.name, s.version, s.checkpoint, s.leader, s.rebuilding])).toEqual([
         ['identity-links', 1, head, true, null],
         ['follow-state', 1, head, true, null],
+        ['daily-stats', 1, head, true, null],
       ]);
       const { events } = await ledger.append([e.subscribed(OA, 'odd"\\,{}é😀 id', { minute: 7 })]);
       await runner.waitFor(events[0]!.position);
