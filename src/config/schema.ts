@@ -147,11 +147,26 @@ export const ConfigFile = z
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
+    // Callback tokens, by the account that has each first. Two accounts with one token sign
+    // alike: a URL WeChat signed for one verifies for the other, so whoever holds one account's
+    // pushes (a log) can post to the other. The one WeChat setup that shares a token, a
+    // third-party platform (第三方平台) receiving for its authorized accounts, encrypts with the
+    // platform's appid and calls the APIs with authorizer tokens — neither works here anyway.
+    const tokens = new Map<string, string>();
     config.accounts.forEach((account, index) => {
       if (seen.has(account.appid)) {
         ctx.addIssue({ code: 'custom', path: ['accounts', index, 'appid'], message: `duplicate appid ${account.appid}` });
       }
       seen.add(account.appid);
+      if (account.token === undefined) return;
+      const first = tokens.get(account.token);
+      if (first !== undefined && first !== account.appid) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', index, 'token'],
+          message: `${account.appid} has the same callback token as ${first}: each account needs its own (a URL WeChat signs for one would verify for the other); set a different random token in one account's WeChat console and here`,
+        });
+      } else tokens.set(account.token, account.appid);
     });
   });
 export type ConfigFile = z.infer<typeof ConfigFile>;

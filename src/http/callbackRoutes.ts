@@ -33,7 +33,7 @@ export function callbackRoutes(service: Service) {
     const url = { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' };
     const echostr = verifyUrl({ token: account.token, query: { ...url, echostr: query.echostr }, timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds });
     // A verification URL is signed like a push URL: remembered, it cannot carry a push from a log.
-    await nonces.claim({ appid: account.appid, ...url, content: `GET echostr=${echostr}` });
+    await nonces.claim({ appid: account.appid, ...url, content: `GET\u0000${echostr}` });
     return c.text(echostr);
   });
 
@@ -165,7 +165,7 @@ function documentCallbacks(app: OpenAPIHono): void {
         },
         403: {
           invalid_signature: '`signature` or `msg_signature` does not match the token',
-          replayed_nonce: 'this signed URL already carried a different document',
+          replayed_nonce: 'this signed URL was already used: with other body bytes, for another account, or by a body that was refused (a URL is spent before its body is parsed)',
           encryption_required: null,
         },
         409: { idempotency_conflict: 'a push with the same dedupe key (MsgId, or sender, CreateTime, Event and EventKey) and different content' },

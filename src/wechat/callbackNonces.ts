@@ -5,20 +5,26 @@ import { LedgerUnavailableError } from '../ledger/ledgerErrors.ts';
 import { SignatureError } from './errors.ts';
 
 /**
- * Remembers every signed callback URL `(appid, timestamp, nonce, signature)` for as long as its
- * timestamp is accepted, with a digest of the document it carried, in the database, so every
- * instance sees it. In plain mode `signature` does not cover the body: without this, one URL
- * from a proxy or access log lets anyone post any body until the timestamp window closes.
+ * Remembers every signed callback URL `(timestamp, nonce, signature)` for as long as its
+ * timestamp is accepted, with a digest of the account and the exact bytes it carried, in the
+ * database, so every instance sees it. In plain mode `signature` does not cover the body:
+ * without this, one URL from a proxy or access log lets anyone post any body until the timestamp
+ * window closes.
  *
- * The same URL with the same document is WeChat retrying (it resends byte for byte): let it
- * through, the ledger's idempotency keys dedupe it to `success`. The same URL with another
- * document is refused (403 `replayed_nonce`). The digest is of the trusted document — the body in
- * plain mode, the decrypted message otherwise — so a retry re-encrypted with fresh random bytes
- * would still count as the same push.
+ * The URL is the key, not the URL per account: `signature` does not name the account, so if two
+ * accounts had one token (the configuration refuses it), a URL signed for one would verify for
+ * the other — the appid is in the digest instead, so that is "another document". The claim is
+ * made after the signature check and before the body is parsed: a body that fails parsing still
+ * spends the URL.
+ *
+ * The same URL with the same bytes for the same account is WeChat retrying (it resends byte for
+ * byte): let it through, the ledger's idempotency keys dedupe it to `success`. Anything else is
+ * refused (403 `replayed_nonce`).
  *
  * One statement per push (insert … on conflict … returning). Expired rows are deleted by one
  * statement a minute per instance, started by a push and run beside it, never on its path.
  */
+/** `content`: the method and the exact body (or `echostr`) the URL carried; `appid`: the account it was posted to. */
 export type NonceClaim = { appid: string; timestamp: string; nonce: string; signature: string; content: string };
 
 export type CallbackNonces = {
@@ -53,7 +59,7 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 
   return {
     async claim(claim, nowMs = Date.now()) {
-      const digest = contentDigest(claim.content);
+      const digest = contentDigest(claim.appid, claim.content);
       let same: boolean | undefined;
       try {
         // Committed without waiting for the WAL flush (synchronous_commit off for this statement's
@@ -84,17 +90,19 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 }
 
 /**
- * One fixed-size key for the four parts. The signature is lowercased: it is compared
- * case-insensitively, so `ABC…` and `abc…` are the same URL and must not be two entries.
+ * One fixed-size key for the signed URL's three parts — not the appid (see above). The signature
+ * is lowercased: it is compared case-insensitively, so `ABC…` and `abc…` are the same URL and
+ * must not be two entries. The domain prefix keeps these keys apart from the per-appid keys of
+ * earlier versions, which simply expire with their window.
  */
-export function nonceKey(claim: Omit<NonceClaim, 'content'>): Buffer {
+export function nonceKey(claim: Pick<NonceClaim, 'timestamp' | 'nonce' | 'signature'>): Buffer {
   return createHash('sha256')
-    .update([claim.appid, claim.timestamp, claim.nonce, claim.signature.toLowerCase()].join('\u0000'), 'utf8')
+    .update(['url/2', claim.timestamp, claim.nonce, claim.signature.toLowerCase()].join('\u0000'), 'utf8')
     .digest();
 }
 
-export function contentDigest(content: string): Buffer {
-  return createHash('sha256').update(content, 'utf8').digest();
+export function contentDigest(appid: string, content: string): Buffer {
+  return createHash('sha256').update(appid, 'utf8').update('\u0000').update(content, 'utf8').digest();
 }
 
 /** A URL is accepted while |now − timestamp| ≤ tolerance, so it must be remembered until timestamp + tolerance. */

@@ -44,9 +44,10 @@ describe.each(['postgres', 'pglite'] as const)('callback nonces on %s', (kind) =
     await nonces.claim({ ...first, signature: first.signature.toUpperCase() });
     expect(await refusal(nonces.claim({ ...first, content: '<xml>unsubscribe, CreateTime 9999</xml>' }))).toBe('replayed_nonce');
     expect(await refusal(nonces.claim({ ...first, signature: 'A'.repeat(40), content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
-    // Another nonce, timestamp or app is another URL.
+    // Another nonce or timestamp is another URL.
     await nonces.claim({ ...first, nonce: `${first.nonce}x`, content: '<xml>other</xml>' });
-    await nonces.claim({ ...first, appid: 'wxother', content: '<xml>other</xml>' });
+    // Another app is not: the URL is spent, whichever account it is posted to, even with the same bytes.
+    expect(await refusal(nonces.claim({ ...first, appid: 'wxother' }))).toBe('replayed_nonce');
   });
 
   it('deletes expired rows in a sweep that a claim starts, beside it', async () => {
