@@ -18,6 +18,8 @@ export function callbackRoutes(service: Service) {
   documentCallbacks(app);
   const nonces = createCallbackNonces(service.storage.db, {
     toleranceSeconds: service.config.wechat.timestampToleranceSeconds,
+    // Keyed: the table must not let a database reader confirm a guess of a push's content.
+    contentDigest: async (appid, content) => (await service.ledger.privacy()).pseudonyms.callbackContent(appid, content),
     onSweepError: (error) => service.logger.warn({ err: (error as Error).message }, 'callback nonces: deleting expired rows failed, will retry'),
   });
   warnAboutShortTokens(service);

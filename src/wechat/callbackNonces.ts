@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../ledger/database.ts';
 import { LedgerUnavailableError } from '../ledger/ledgerErrors.ts';
@@ -19,7 +19,8 @@ import { SignatureError } from './errors.ts';
  *
  * The same URL with the same bytes for the same account is WeChat retrying (it resends byte for
  * byte): let it through, the ledger's idempotency keys dedupe it to `success`. Anything else is
- * refused (403 `replayed_nonce`).
+ * refused (403 `replayed_nonce`). The digest is keyed (ContentDigest): rows written before it
+ * was (an unkeyed sha256) expire with their window like any other.
  *
  * One statement per push (insert … on conflict … returning). Expired rows are deleted by one
  * statement a minute per instance, started by a push and run beside it, never on its path.
@@ -32,9 +33,17 @@ export type CallbackNonces = {
   claim(claim: NonceClaim, nowMs?: number): Promise<void>;
 };
 
+/**
+ * The digest stored beside a URL: keyed (HMAC), so whoever reads the database cannot confirm a
+ * guess of what a push said ("did this openid unsubscribe at 10:02?") by hashing it. The service
+ * keys it under its pseudonym secret (src/ledger/keys/pseudonyms.ts, wrapped by the master key).
+ */
+export type ContentDigest = (appid: string, content: string) => Buffer | Promise<Buffer>;
+
 export type CallbackNoncesOptions = {
   /** wechat.timestampToleranceSeconds: how long a URL stays usable, so how long it is remembered. */
   toleranceSeconds: number | null;
+  contentDigest: ContentDigest;
   onSweepError?: (error: unknown) => void;
 };
 
@@ -59,7 +68,7 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 
   return {
     async claim(claim, nowMs = Date.now()) {
-      const digest = contentDigest(claim.appid, claim.content);
+      const digest = await options.contentDigest(claim.appid, claim.content);
       let same: boolean | undefined;
       try {
         // Committed without waiting for the WAL flush (synchronous_commit off for this statement's
@@ -101,8 +110,9 @@ export function nonceKey(claim: Pick<NonceClaim, 'timestamp' | 'nonce' | 'signat
     .digest();
 }
 
-export function contentDigest(appid: string, content: string): Buffer {
-  return createHash('sha256').update(appid, 'utf8').update('\u0000').update(content, 'utf8').digest();
+/** HMAC-SHA256 of the account and the content under `key` (tests; the service uses its pseudonyms). */
+export function keyedContentDigest(key: Buffer): ContentDigest {
+  return (appid, content) => createHmac('sha256', key).update('callback-content\u0000').update(appid, 'utf8').update('\u0000').update(content, 'utf8').digest();
 }
 
 /** A URL is accepted while |now − timestamp| ≤ tolerance, so it must be remembered until timestamp + tolerance. */

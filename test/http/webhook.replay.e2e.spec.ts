@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startE2E, MP, OA, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
 import { commandNamed } from '../../src/commandLine/commandSpecs.ts';
@@ -74,6 +76,20 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     expect(await deliver(e2e.url, first)).toMatchObject({ status: 200, code: 'success' });
     expect(await deliver(second.url, again)).toMatchObject({ status: 403, code: 'replayed_nonce' });
     expect((await eventsOf('o-bytes-safe')).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+
+  it('stores only a keyed digest of what a URL carried: a database reader cannot confirm a guess of a push', async () => {
+    const push = buildPush(oa, { event: 'unsubscribe', openid: 'o-guessed' });
+    expect(await deliver(e2e.url, push)).toMatchObject({ status: 200, code: 'success' });
+    const { rows } = await sql<{ digest: Buffer }>`select content_digest as digest from callback_nonces`.execute(e2e.server.service.storage.db);
+    const stored = rows.map((row) => Buffer.from(row.digest).toString('hex'));
+    // The reader guesses the body (an unsubscribe of o-guessed at that second) and hashes it every way it might be stored.
+    for (const guess of [push.body, `POST\u0000${push.body}`, `${OA.appid}\u0000POST\u0000${push.body}`]) {
+      expect(stored).not.toContain(createHash('sha256').update(guess).digest('hex'));
+    }
+    // What is stored is the HMAC under the ledger's pseudonym secret (wrapped by the master key).
+    const { pseudonyms } = await e2e.server.service.ledger.privacy();
+    expect(stored).toContain(pseudonyms.callbackContent(OA.appid, `POST\u0000${push.body}`).toString('hex'));
   });
 
   it('refuses a push on the URL of a logged GET verification (same signing), but answers the verification again', async () => {

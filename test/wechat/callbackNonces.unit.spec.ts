@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { contentDigest, nonceExpiry, nonceKey, UNBOUNDED_MEMORY_SECONDS } from '../../src/wechat/callbackNonces.ts';
+import { createHash } from 'node:crypto';
+import { keyedContentDigest, nonceExpiry, nonceKey, UNBOUNDED_MEMORY_SECONDS } from '../../src/wechat/callbackNonces.ts';
 
 const url = { appid: 'wxa', timestamp: '1750000000', nonce: '42', signature: 'ab12cd' };
 
@@ -13,6 +14,15 @@ describe('callback nonces: what is remembered, and for how long', () => {
     }
     // Parts are separated, so moving characters between them makes another key.
     expect(nonceKey({ ...url, timestamp: '175000000', nonce: '042' })).not.toEqual(nonceKey(url));
+  });
+
+  const contentDigest = keyedContentDigest(Buffer.alloc(32, 1)) as (appid: string, content: string) => Buffer;
+
+  it('keys the digest: without the key a database reader cannot confirm a guess of the content', () => {
+    const other = keyedContentDigest(Buffer.alloc(32, 2)) as typeof contentDigest;
+    expect(contentDigest('wxa', 'POST\u0000<xml>a</xml>')).not.toEqual(other('wxa', 'POST\u0000<xml>a</xml>'));
+    const guesses = ['POST\u0000<xml>a</xml>', '<xml>a</xml>', 'wxa\u0000POST\u0000<xml>a</xml>'].map((text) => createHash('sha256').update(text).digest());
+    for (const guess of guesses) expect(contentDigest('wxa', 'POST\u0000<xml>a</xml>')).not.toEqual(guess);
   });
 
   it('tells documents apart by their digest, and the same bytes for another account too', () => {
