@@ -2,12 +2,13 @@ import type { Ledger } from '../ledger/ledger.ts';
 import type { LedgerEvent } from '../ledger/events.ts';
 import type { CallbackNonces } from '../wechat/callbackNonces.ts';
 import { checkCreateTime } from '../wechat/checkCreateTime.ts';
+import { checkRecipient } from '../wechat/checkRecipient.ts';
 import { openPush, type DecodePushInput } from '../wechat/decodePush.ts';
 import { verifyCallbackUrl } from '../wechat/verifyUrl.ts';
 import type { Push } from '../wechat/pushes.ts';
 import { pushToEvents } from './pushToEvents.ts';
 
-export type IngestPushInput = DecodePushInput;
+export type IngestPushInput = DecodePushInput & { account: DecodePushInput['account'] & { originalId?: string | undefined } };
 export type IngestPushResult = { push: Push; events: LedgerEvent[]; duplicate: boolean };
 
 /**
@@ -27,6 +28,7 @@ export async function ingestPush(deps: { ledger: Ledger; nonces: CallbackNonces 
   await deps.nonces.claim({ appid: input.account.appid, timestamp, nonce: input.query.nonce!, signature: input.query.signature!, content: `POST\u0000${input.body}` }, now);
   const { push } = openPush({ ...input, now });
   checkCreateTime(push, timestamp, now);
+  checkRecipient(push, input.account);
   const events = pushToEvents(input.account.appid, push);
   if (events.length === 0) return { push, events: [], duplicate: false };
   const result = await deps.ledger.append(events);

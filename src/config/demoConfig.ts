@@ -19,6 +19,7 @@ export const demoConfig = {
       secret: 'demo-mp-secret',
       // Its own token: two accounts may not share one (src/config/schema.ts).
       token: 'demomptoken0123456789',
+      originalId: 'gh_demo0000mp01',
       encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
       pushFormat: 'json',
     },

@@ -23,6 +23,7 @@ export function callbackRoutes(service: Service) {
     onSweepError: (error) => service.logger.warn({ err: (error as Error).message }, 'callback nonces: deleting expired rows failed, will retry'),
   });
   warnAboutShortTokens(service);
+  warnAboutMissingOriginalIds(service);
   const accountFor = (appid: string) => {
     const account = service.accounts.get(appid);
     if (!account?.token) throw new HttpError(404, 'unknown_appid', `no callback is configured for ${appid}`);
@@ -72,6 +73,18 @@ function warnAboutShortTokens(service: Service): void {
       service.logger.warn(
         { appid: account.appid, length: account.token.length },
         `callback token of ${account.appid} is shorter than ${RECOMMENDED_TOKEN_LENGTH} characters: anyone who guesses it can sign pushes (set a random 32-character token in the WeChat console and here)`,
+      );
+    }
+  }
+}
+
+/** Without `originalId` a push's ToUserName cannot be checked (src/wechat/checkRecipient.ts). */
+function warnAboutMissingOriginalIds(service: Service): void {
+  for (const account of service.accounts.values()) {
+    if (account.token && account.originalId === undefined) {
+      service.logger.warn(
+        { appid: account.appid },
+        `${account.appid} has no originalId: its pushes' ToUserName is not checked, so a push addressed to another account is not refused (set originalId to the gh_… id from the WeChat console)`,
       );
     }
   }
@@ -160,6 +173,7 @@ function documentCallbacks(app: OpenAPIHono): void {
           malformed_json: null,
           invalid_push: null,
           invalid_create_time: null,
+          wrong_account: "the (decrypted) push is addressed to another account: `ToUserName` is not the account's `originalId` (checked when configured), or `AppID` is not this appid",
           malformed_payload: '`encrypt_type=aes` without `Encrypt`, an empty `Encrypt`, or decrypted content without its parts',
           decrypt_failed: '`Encrypt` does not decrypt with the EncodingAESKey, or the account has none',
           appid_mismatch: null,

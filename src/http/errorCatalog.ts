@@ -68,6 +68,11 @@ export const ERROR_CATALOG = {
     meaning: '`CreateTime` more than 60 s after now or after `timestamp`, or more than an hour before `timestamp`',
     example: "CreateTime is 7200 s ahead of this server's clock (at most 60 s)",
   },
+  wrong_account: {
+    status: [400],
+    meaning: "the push names another account: its `ToUserName` is not this account's `originalId`, or its `AppID` not this appid",
+    example: 'ToUserName names another account than wx3b7d9e1f2a4c6e80 (expected its originalId)',
+  },
   malformed_payload: { status: [400], meaning: 'ciphertext or decrypted content without the parts it must have', example: 'encrypt_type=aes but the body has no Encrypt' },
   decrypt_failed: { status: [400], meaning: 'the ciphertext does not decrypt with the key (padding, block size, base64)', example: 'ciphertext is not a whole number of 32-byte blocks' },
   appid_mismatch: { status: [400], meaning: 'the decrypted message names another appid', example: 'the message was encrypted for another appid' },

@@ -141,6 +141,11 @@ describe('slow clients are cut off; slow answers are not', () => {
     expect(warning).toBeDefined();
     expect(lines.join('\n')).not.toContain('abc123');
   });
+
+  it("warns at start about an account with a callback but no originalId: its pushes' ToUserName is not checked", () => {
+    const warning = lines.map((line) => JSON.parse(line) as { msg: string; appid?: string }).find((entry) => entry.appid === APPID && /no originalId/.test(entry.msg));
+    expect(warning?.msg).toMatch(/ToUserName is not checked/);
+  });
 });
 
 describe('connections are capped', () => {
