@@ -122,6 +122,11 @@ export const ConfigFile = z
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    /**
+     * WeChat callback bodies (pushes are a few KiB): larger is 413 before the body is read, or as
+     * soon as a chunked body passes it. Bounds what an anonymous caller can make the service read.
+     */
+    callbackBodyLimitBytes: z.number().int().positive().max(1024 * 1024).default(64 * 1024),
     erasure: z
       .object({
         /** How long an erased pseudonym is remembered, so a late fact older than the erasure is dropped. */

@@ -42,7 +42,7 @@ export function callbackRoutes(service: Service) {
 
   app.post(
     '/wechat/:appid/callback',
-    limitBody(service.config.bodyLimitBytes),
+    limitBody(service.config.callbackBodyLimitBytes),
     async (c) => {
       const account = accountFor(c.req.param('appid'));
       const body = await c.req.text();
@@ -52,7 +52,7 @@ export function callbackRoutes(service: Service) {
         body,
         contentType: c.req.header('content-type'),
         format: account.pushFormat,
-        maxBytes: service.config.bodyLimitBytes,
+        maxBytes: service.config.callbackBodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
@@ -155,7 +155,7 @@ function documentCallbacks(app: OpenAPIHono): void {
         required: true,
         content: {
           'text/xml': {
-            schema: z.string().openapi({ description: 'the push, at most `bodyLimitBytes`; no DOCTYPE or entities', example: plainXml }),
+            schema: z.string().openapi({ description: 'the push, at most `callbackBodyLimitBytes`; no DOCTYPE or entities', example: plainXml }),
             examples: { plain: { summary: 'plain mode: a QR-code subscribe', value: plainXml }, safe: { summary: 'safe mode: only Encrypt (AES-256-CBC, 32-byte PKCS#7 blocks)', value: safeXml } },
           },
           'application/json': {
@@ -185,7 +185,7 @@ function documentCallbacks(app: OpenAPIHono): void {
           encryption_required: null,
         },
         409: { idempotency_conflict: 'a push with the same dedupe key (MsgId, or sender, CreateTime, Event and EventKey) and different content' },
-        413: { payload_too_large: 'the body is over `bodyLimitBytes`, or XML that is not the flat `<xml>` WeChat sends is over 64 KiB' },
+        413: { payload_too_large: 'the body is over `callbackBodyLimitBytes` (64 KiB by default; judged from `Content-Length` before reading, or while a chunked body streams in)' },
       }),
     },
   });

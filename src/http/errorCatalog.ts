@@ -12,7 +12,7 @@ export const ERROR_CATALOG = {
     meaning: 'the request does not match its schema (path, query, headers or JSON body), or the body is not JSON',
     example: 'code: Too small: expected string to have >=1 characters',
   },
-  payload_too_large: { status: [413], meaning: 'the body is larger than `bodyLimitBytes` (1 MiB by default)', example: 'the body exceeds 1048576 bytes' },
+  payload_too_large: { status: [413], meaning: 'the body is larger than `bodyLimitBytes` (1 MiB by default), or a WeChat callback body larger than `callbackBodyLimitBytes` (64 KiB)', example: 'the body exceeds 1048576 bytes' },
   invalid_event: {
     status: [400],
     meaning: 'a field the ledger refuses in the event the request would append (e.g. U+0000, or an openid over 128 characters)',

@@ -86,6 +86,30 @@ describe('bad and hostile pushes: the right status, nothing appended, the servic
     expect(await post(signedQuery(), body)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
   });
 
+  it('a signed, well-formed push over 64 KiB (callbackBodyLimitBytes) → 413 payload_too_large, judged from Content-Length', async () => {
+    // Flat WeChat-shaped XML with one padded field: under the old 1 MiB limit it was read, parsed and recorded.
+    const body = subscribeXml('o-padded').replace('</xml>', `<Padding><![CDATA[${'x'.repeat(70_000)}]]></Padding></xml>`);
+    expect(await post(signedQuery(), body)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+  });
+
+  it('a chunked body (no Content-Length) is cut once it passes 64 KiB → 413', async () => {
+    const url = new URL(`${e2e.url}/wechat/${OA.appid}/callback`);
+    for (const [k, v] of Object.entries(signedQuery())) url.searchParams.set(k, v);
+    const chunk = new TextEncoder().encode(`<!--${'x'.repeat(8 * 1024)}-->`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // At most 128 KiB: enough to pass the limit, bounded if it were not enforced.
+        if (sent >= 16) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
   it('a plain push to an account with an EncodingAESKey (safe mode) → 403 encryption_required', async () => {
     const built = buildPush({ ...MP, format: 'json', mode: 'plain' }, { event: 'user_authorization_revoke', openid: 'o-forged' });
     const delivery = await sendPush(`${e2e.url}/wechat/${MP.appid}/callback`, built, { tries: 1 });
