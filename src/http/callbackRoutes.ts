@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Service } from '../createService.ts';
 import { ingestPush } from '../commands/ingestPush.ts';
 import { createCallbackNonces } from '../wechat/callbackNonces.ts';
-import { verifyUrl } from '../wechat/verifyUrl.ts';
+import { verifyCallbackUrl, verifyUrl } from '../wechat/verifyUrl.ts';
 import { HttpError } from './errorResponse.ts';
 import { limitBody } from './limitBody.ts';
 import { ERRORS, appidParam, errorResponses } from './schemas.ts';
@@ -42,6 +42,19 @@ export function callbackRoutes(service: Service) {
 
   app.post(
     '/wechat/:appid/callback',
+    // `signature` covers only the URL, so it is checked before the body is read: an unsigned
+    // request costs no body read or parse, and its connection is closed with the answer (the body
+    // it announced is never read). ingestPush checks it again (one sha1) as its own first step.
+    async (c, next) => {
+      const account = accountFor(c.req.param('appid'));
+      try {
+        verifyCallbackUrl({ token: account.token, query: c.req.query(), timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds });
+      } catch (error) {
+        c.header('connection', 'close');
+        throw error;
+      }
+      await next();
+    },
     limitBody(service.config.callbackBodyLimitBytes),
     async (c) => {
       const account = accountFor(c.req.param('appid'));
