@@ -146,6 +146,12 @@ export const ConfigFile = z
       .default({ streamMaxAgeSeconds: 7 * 24 * 3600 }),
     /** NDJSON streams of /v1/events open at once per instance: each one holds a connection and reads the ledger. */
     maxEventStreams: z.number().int().positive().default(8),
+    /**
+     * An NDJSON stream whose client stopped reading (its write waits this long) is cut and its
+     * slot freed: a client that keeps the connection open without reading must not hold one of
+     * the `maxEventStreams` forever.
+     */
+    eventStreamStallSeconds: z.number().positive().default(30),
     http: HttpSettings.default(HttpSettings.parse({})),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
