@@ -311,6 +311,7 @@ describe('documented error codes = returned error codes', () => {
     '413 payload_too_large': 'a body over bodyLimitBytes: test/http/login.e2e.spec.ts (the server closes that connection)',
     '503 ledger_unavailable': 'a database outage: test/http/webhook.databaseDown.e2e.spec.ts, test/http/postgres.frozen.e2e.spec.ts',
     '500 internal_error': 'a bug: nothing should provoke it',
+    '403 forbidden_host': 'the demo configuration only: test/http/demoConfig.bind.int.spec.ts',
   };
   const SAMPLE = [
     'POST /v1/miniprogram/{appid}/login',
