@@ -36,6 +36,16 @@ export function replayVerdict(earlier: LedgerEvent, digest: string, now: number,
   return 'answer';
 }
 
+/**
+ * A web OAuth code seen again is refused whatever the request: the request is only the code and
+ * `state` from the redirect URL, which leak together (browser history, Referer, proxy logs), and
+ * the caller is the app's backend for whoever opened the URL. A browser reloading the redirect
+ * page gets this too; the app should keep its own session instead of exchanging the code again.
+ */
+export function refuseOauthReplay(): never {
+  throw new CommandError('idempotency_conflict', 409, 'this OAuth code was already exchanged: a code is used once, a repeat logs nobody in');
+}
+
 /** Throws what a refused replay answers: never the original user. */
 export function refuseReplay(verdict: Exclude<ReplayVerdict, 'answer'>): never {
   if (verdict === 'different_request') {

@@ -17,7 +17,9 @@ export const demoConfig = {
       appid: 'wxdemo0000000mp01',
       kind: 'mp',
       secret: 'demo-mp-secret',
-      token: 'demotoken0123456789',
+      // Its own token: two accounts may not share one (src/config/schema.ts).
+      token: 'demomptoken0123456789',
+      originalId: 'gh_demo0000mp01',
       encodingAESKey: 'abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG',
       pushFormat: 'json',
     },

@@ -122,6 +122,11 @@ export const ConfigFile = z
     /** Encrypts MP session keys at rest: 32 bytes, base64. */
     sessionKeySecret: z.string().optional(),
     bodyLimitBytes: z.number().int().positive().default(1024 * 1024),
+    /**
+     * WeChat callback bodies (pushes are a few KiB): larger is 413 before the body is read, or as
+     * soon as a chunked body passes it. Bounds what an anonymous caller can make the service read.
+     */
+    callbackBodyLimitBytes: z.number().int().positive().max(1024 * 1024).default(64 * 1024),
     erasure: z
       .object({
         /** How long an erased pseudonym is remembered, so a late fact older than the erasure is dropped. */
@@ -141,17 +146,38 @@ export const ConfigFile = z
       .default({ streamMaxAgeSeconds: 7 * 24 * 3600 }),
     /** NDJSON streams of /v1/events open at once per instance: each one holds a connection and reads the ledger. */
     maxEventStreams: z.number().int().positive().default(8),
+    /**
+     * An NDJSON stream whose client stopped reading (its write waits this long) is cut and its
+     * slot freed: a client that keeps the connection open without reading must not hold one of
+     * the `maxEventStreams` forever.
+     */
+    eventStreamStallSeconds: z.number().positive().default(30),
     http: HttpSettings.default(HttpSettings.parse({})),
   })
   // A misspelt key (encodingAesKey, apikeys) must stop the start, not silently drop a setting.
   .strict()
   .superRefine((config, ctx) => {
     const seen = new Set<string>();
+    // Callback tokens, by the account that has each first. Two accounts with one token sign
+    // alike: a URL WeChat signed for one verifies for the other, so whoever holds one account's
+    // pushes (a log) can post to the other. The one WeChat setup that shares a token, a
+    // third-party platform (第三方平台) receiving for its authorized accounts, encrypts with the
+    // platform's appid and calls the APIs with authorizer tokens — neither works here anyway.
+    const tokens = new Map<string, string>();
     config.accounts.forEach((account, index) => {
       if (seen.has(account.appid)) {
         ctx.addIssue({ code: 'custom', path: ['accounts', index, 'appid'], message: `duplicate appid ${account.appid}` });
       }
       seen.add(account.appid);
+      if (account.token === undefined) return;
+      const first = tokens.get(account.token);
+      if (first !== undefined && first !== account.appid) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['accounts', index, 'token'],
+          message: `${account.appid} has the same callback token as ${first}: each account needs its own (a URL WeChat signs for one would verify for the other); set a different random token in one account's WeChat console and here`,
+        });
+      } else tokens.set(account.token, account.appid);
     });
   });
 export type ConfigFile = z.infer<typeof ConfigFile>;

@@ -2,7 +2,7 @@ import { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Service } from '../createService.ts';
 import { ingestPush } from '../commands/ingestPush.ts';
 import { createCallbackNonces } from '../wechat/callbackNonces.ts';
-import { verifyUrl } from '../wechat/verifyUrl.ts';
+import { verifyCallbackUrl, verifyUrl } from '../wechat/verifyUrl.ts';
 import { HttpError } from './errorResponse.ts';
 import { limitBody } from './limitBody.ts';
 import { ERRORS, appidParam, errorResponses } from './schemas.ts';
@@ -18,9 +18,12 @@ export function callbackRoutes(service: Service) {
   documentCallbacks(app);
   const nonces = createCallbackNonces(service.storage.db, {
     toleranceSeconds: service.config.wechat.timestampToleranceSeconds,
+    // Keyed: the table must not let a database reader confirm a guess of a push's content.
+    contentDigest: async (appid, content) => (await service.ledger.privacy()).pseudonyms.callbackContent(appid, content),
     onSweepError: (error) => service.logger.warn({ err: (error as Error).message }, 'callback nonces: deleting expired rows failed, will retry'),
   });
   warnAboutShortTokens(service);
+  warnAboutMissingOriginalIds(service);
   const accountFor = (appid: string) => {
     const account = service.accounts.get(appid);
     if (!account?.token) throw new HttpError(404, 'unknown_appid', `no callback is configured for ${appid}`);
@@ -33,13 +36,26 @@ export function callbackRoutes(service: Service) {
     const url = { signature: query.signature ?? '', timestamp: query.timestamp ?? '', nonce: query.nonce ?? '' };
     const echostr = verifyUrl({ token: account.token, query: { ...url, echostr: query.echostr }, timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds });
     // A verification URL is signed like a push URL: remembered, it cannot carry a push from a log.
-    await nonces.claim({ appid: account.appid, ...url, content: `GET echostr=${echostr}` });
+    await nonces.claim({ appid: account.appid, ...url, content: `GET\u0000${echostr}` });
     return c.text(echostr);
   });
 
   app.post(
     '/wechat/:appid/callback',
-    limitBody(service.config.bodyLimitBytes),
+    // `signature` covers only the URL, so it is checked before the body is read: an unsigned
+    // request costs no body read or parse, and its connection is closed with the answer (the body
+    // it announced is never read). ingestPush checks it again (one sha1) as its own first step.
+    async (c, next) => {
+      const account = accountFor(c.req.param('appid'));
+      try {
+        verifyCallbackUrl({ token: account.token, query: c.req.query(), timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds });
+      } catch (error) {
+        c.header('connection', 'close');
+        throw error;
+      }
+      await next();
+    },
+    limitBody(service.config.callbackBodyLimitBytes),
     async (c) => {
       const account = accountFor(c.req.param('appid'));
       const body = await c.req.text();
@@ -49,7 +65,7 @@ export function callbackRoutes(service: Service) {
         body,
         contentType: c.req.header('content-type'),
         format: account.pushFormat,
-        maxBytes: service.config.bodyLimitBytes,
+        maxBytes: service.config.callbackBodyLimitBytes,
         timestampToleranceSeconds: service.config.wechat.timestampToleranceSeconds,
       });
       const outcome = result.events.length === 0 ? 'ignored' : result.duplicate ? 'duplicate' : 'appended';
@@ -70,6 +86,18 @@ function warnAboutShortTokens(service: Service): void {
       service.logger.warn(
         { appid: account.appid, length: account.token.length },
         `callback token of ${account.appid} is shorter than ${RECOMMENDED_TOKEN_LENGTH} characters: anyone who guesses it can sign pushes (set a random 32-character token in the WeChat console and here)`,
+      );
+    }
+  }
+}
+
+/** Without `originalId` a push's ToUserName cannot be checked (src/wechat/checkRecipient.ts). */
+function warnAboutMissingOriginalIds(service: Service): void {
+  for (const account of service.accounts.values()) {
+    if (account.token && account.originalId === undefined) {
+      service.logger.warn(
+        { appid: account.appid },
+        `${account.appid} has no originalId: its pushes' ToUserName is not checked, so a push addressed to another account is not refused (set originalId to the gh_… id from the WeChat console)`,
       );
     }
   }
@@ -140,7 +168,7 @@ function documentCallbacks(app: OpenAPIHono): void {
         required: true,
         content: {
           'text/xml': {
-            schema: z.string().openapi({ description: 'the push, at most `bodyLimitBytes`; no DOCTYPE or entities', example: plainXml }),
+            schema: z.string().openapi({ description: 'the push, at most `callbackBodyLimitBytes`; no DOCTYPE or entities', example: plainXml }),
             examples: { plain: { summary: 'plain mode: a QR-code subscribe', value: plainXml }, safe: { summary: 'safe mode: only Encrypt (AES-256-CBC, 32-byte PKCS#7 blocks)', value: safeXml } },
           },
           'application/json': {
@@ -158,6 +186,7 @@ function documentCallbacks(app: OpenAPIHono): void {
           malformed_json: null,
           invalid_push: null,
           invalid_create_time: null,
+          wrong_account: "the (decrypted) push is addressed to another account: `ToUserName` is not the account's `originalId` (checked when configured), or `AppID` is not this appid",
           malformed_payload: '`encrypt_type=aes` without `Encrypt`, an empty `Encrypt`, or decrypted content without its parts',
           decrypt_failed: '`Encrypt` does not decrypt with the EncodingAESKey, or the account has none',
           appid_mismatch: null,
@@ -165,11 +194,11 @@ function documentCallbacks(app: OpenAPIHono): void {
         },
         403: {
           invalid_signature: '`signature` or `msg_signature` does not match the token',
-          replayed_nonce: 'this signed URL already carried a different document',
+          replayed_nonce: 'this signed URL was already used: with other body bytes, for another account, or by a body that was refused (a URL is spent before its body is parsed)',
           encryption_required: null,
         },
         409: { idempotency_conflict: 'a push with the same dedupe key (MsgId, or sender, CreateTime, Event and EventKey) and different content' },
-        413: { payload_too_large: 'the body is over `bodyLimitBytes`, or XML that is not the flat `<xml>` WeChat sends is over 64 KiB' },
+        413: { payload_too_large: 'the body is over `callbackBodyLimitBytes` (64 KiB by default; judged from `Content-Length` before reading, or while a chunked body streams in)' },
       }),
     },
   });

@@ -4,6 +4,7 @@ import type { Service } from '../createService.ts';
 import { createAuth } from './auth.ts';
 import { errorResponse } from './errorResponse.ts';
 import { limitBody } from './limitBody.ts';
+import { demoGuard } from './demoGuard.ts';
 import { requestLog } from './requestLog.ts';
 import { callbackRoutes } from './callbackRoutes.ts';
 import { loginRoutes } from './loginRoutes.ts';
@@ -36,6 +37,8 @@ export function createApp(service: Service, extraRoutes: RouteModule[] = []) {
   });
   const requireScope = createAuth(service.config.apiKeys);
   app.use('*', requestLog(service.logger, service.metrics));
+  // The published demo key must not be usable from a web page (DNS rebinding, cross-origin).
+  if (service.config.usingDemoConfig) app.use('*', demoGuard(service.config.port));
   app.use('/v1/*', limitBody(service.config.bodyLimitBytes));
   app.onError((error, c) => {
     const { status, body, expected } = errorResponse(error);

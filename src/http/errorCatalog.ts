@@ -12,7 +12,7 @@ export const ERROR_CATALOG = {
     meaning: 'the request does not match its schema (path, query, headers or JSON body), or the body is not JSON',
     example: 'code: Too small: expected string to have >=1 characters',
   },
-  payload_too_large: { status: [413], meaning: 'the body is larger than `bodyLimitBytes` (1 MiB by default)', example: 'the body exceeds 1048576 bytes' },
+  payload_too_large: { status: [413], meaning: 'the body is larger than `bodyLimitBytes` (1 MiB by default), or a WeChat callback body larger than `callbackBodyLimitBytes` (64 KiB)', example: 'the body exceeds 1048576 bytes' },
   invalid_event: {
     status: [400],
     meaning: 'a field the ledger refuses in the event the request would append (e.g. U+0000, or an openid over 128 characters)',
@@ -25,6 +25,11 @@ export const ERROR_CATALOG = {
 
   // API keys.
   unauthorized: { status: [401], meaning: 'no `Authorization: Bearer <key>` header, or an unknown key', example: 'an API key is required (Authorization: Bearer <key>)' },
+  forbidden_host: {
+    status: [403],
+    meaning: 'demo configuration only: the `Host` header is not localhost, 127.0.0.1 or [::1] with the service port (DNS rebinding), or a /v1 request has an `Origin` of another site',
+    example: 'the demo configuration answers only requests to localhost, 127.0.0.1 or [::1] on its own port (Host header)',
+  },
   forbidden: {
     status: [403],
     meaning: 'the API key lacks the scope, or is limited (`appids`) to other accounts',
@@ -67,6 +72,11 @@ export const ERROR_CATALOG = {
     status: [400],
     meaning: '`CreateTime` more than 60 s after now or after `timestamp`, or more than an hour before `timestamp`',
     example: "CreateTime is 7200 s ahead of this server's clock (at most 60 s)",
+  },
+  wrong_account: {
+    status: [400],
+    meaning: "the push names another account: its `ToUserName` is not this account's `originalId`, or its `AppID` not this appid",
+    example: 'ToUserName names another account than wx3b7d9e1f2a4c6e80 (expected its originalId)',
   },
   malformed_payload: { status: [400], meaning: 'ciphertext or decrypted content without the parts it must have', example: 'encrypt_type=aes but the body has no Encrypt' },
   decrypt_failed: { status: [400], meaning: 'the ciphertext does not decrypt with the key (padding, block size, base64)', example: 'ciphertext is not a whole number of 32-byte blocks' },

@@ -38,6 +38,7 @@ function onlyAppidOf(c: Context): string | undefined {
 export function eventRoutes(service: Service, requireScope: ReturnType<typeof createAuth>) {
   const app = new OpenAPIHono();
   const maxStreams = service.config.maxEventStreams;
+  const stallMs = service.config.eventStreamStallSeconds * 1000;
   let openStreams = 0;
   app.openapi(
     createRoute({
@@ -115,6 +116,8 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
         }
         let remaining = query.limit ?? Number.POSITIVE_INFINITY;
         const gone = c.req.raw.signal;
+        // The Node response under @hono/node-server: destroying it is what cuts a stalled client.
+        const connection = (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing;
         c.header('content-type', 'application/x-ndjson');
         return stream(c, async (out) => {
           try {
@@ -123,7 +126,15 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
             while (remaining > 0 && !out.aborted && !gone.aborted) {
               const page = await service.ledger.read({ ...filter, after, upTo, limit: Math.min(1000, remaining) });
               if (page.length === 0) break;
-              await out.write(page.map((event) => JSON.stringify(event)).join('\n') + '\n');
+              // A write waits for the client to read (backpressure). One that still waits after
+              // eventStreamStallSeconds is a client that stopped reading but keeps the connection
+              // open: cut it, so it cannot hold a stream slot (and a connection) forever.
+              if ((await writeWithin(out, page.map((event) => JSON.stringify(event)).join('\n') + '\n', stallMs)) === 'stalled') {
+                service.logger.warn({ stallSeconds: stallMs / 1000 }, 'event stream: the client stopped reading; connection cut');
+                out.abort();
+                connection?.destroy();
+                break;
+              }
               after = page[page.length - 1]!.position;
               remaining -= page.length;
             }
@@ -139,4 +150,17 @@ export function eventRoutes(service: Service, requireScope: ReturnType<typeof cr
     },
   );
   return app;
+}
+
+/** Writes `text`, or gives up when the write has waited `ms` (the client is not reading). */
+async function writeWithin(out: { write(text: string): Promise<unknown> }, text: string, ms: number): Promise<'written' | 'stalled'> {
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<'stalled'>((resolve) => {
+    timer = setTimeout(() => resolve('stalled'), ms);
+  });
+  try {
+    return await Promise.race([out.write(text).then(() => 'written' as const), stalled]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

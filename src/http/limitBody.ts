@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HttpError } from './errorResponse.ts';
 
@@ -12,21 +12,25 @@ import { HttpError } from './errorResponse.ts';
  * it counts the bytes while they stream in.
  */
 export function limitBody(maxBytes: number): MiddlewareHandler {
-  const tooLarge = () => new HttpError(413, 'payload_too_large', `the body exceeds ${maxBytes} bytes`);
-  const streaming = bodyLimit({
-    maxSize: maxBytes,
-    onError: () => {
-      throw tooLarge();
-    },
-  });
+  // The rest of the body is never read: the connection closes after the answer, or the client
+  // would send its next request behind bytes the server is still discarding.
+  const tooLarge = (c: Context) => {
+    c.header('connection', 'close');
+    return new HttpError(413, 'payload_too_large', `the body exceeds ${maxBytes} bytes`);
+  };
   return async (c, next) => {
     const method = c.req.method;
     if (method === 'GET' || method === 'HEAD') return next();
     const declared = c.req.header('content-length');
     if (declared !== undefined && /^\d+$/.test(declared) && c.req.header('transfer-encoding') === undefined) {
-      if (Number(declared) > maxBytes) throw tooLarge();
+      if (Number(declared) > maxBytes) throw tooLarge(c);
       return next();
     }
-    return streaming(c, next);
+    return bodyLimit({
+      maxSize: maxBytes,
+      onError: () => {
+        throw tooLarge(c);
+      },
+    })(c, next);
   };
 }

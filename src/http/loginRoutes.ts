@@ -42,7 +42,13 @@ const keyRefusals = (scope: string) => ({
   403: { forbidden: `the key lacks the \`${scope}\` scope, or is limited to other appids` },
 });
 
-/** A one-time code (wx.login, web OAuth) spent again. */
+/** A web OAuth code spent again: never answered twice (src/commands/codeReplay.ts, refuseOauthReplay). */
+const oauthCodeReplay = {
+  401: { wechat_invalid_code: 'WeChat refused the code (40029, 40163)' },
+  409: { idempotency_conflict: 'the code was already exchanged here, by whatever request (the same redirect again included): a leaked code logs nobody in' },
+};
+
+/** A wx.login code spent again. */
 const codeReplay = {
   401: { wechat_invalid_code: 'WeChat refused the code (40029, 40163), or the code was already spent here more than 5 minutes ago (or for a person since erased)' },
   409: { idempotency_conflict: 'the code was already spent here by a different request (another body, `state` or API key)' },
@@ -166,7 +172,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
         requireScope,
         'write',
         APPID_LIMITS.path,
-        "Your OAuth redirect's backend passes on WeChat's `code` and `state`: the code is exchanged (`sns/oauth2/access_token`; `sns/userinfo` for a `snsapi_userinfo` grant without a unionid) and `oauth.authorized` recorded. WeChat's page-snapshot virtual users are refused. A re-sent code is answered only for the same code, `state` and API key within 5 minutes.",
+        "Your OAuth redirect's backend passes on WeChat's `code` and `state`: the code is exchanged (`sns/oauth2/access_token`; `sns/userinfo` for a `snsapi_userinfo` grant without a unionid) and `oauth.authorized` recorded. WeChat's page-snapshot virtual users are refused. A code is exchanged once: any repeat — the same redirect reloaded included — is 409 `idempotency_conflict`, because the code and `state` travel in a URL (browser history, Referer, proxy logs) and whoever replays them reaches this route through your backend. Keep your own session after the first answer.",
       ),
       request: {
         params: appidParam(EXAMPLE.webAppid, 'a configured web app or Official Account'),
@@ -177,7 +183,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
       },
       responses: {
         200: { description: 'the user', content: { 'application/json': { schema: LoginAnswerSchema, example: { openid: EXAMPLE.webOpenid, unionid: EXAMPLE.unionid } } } },
-        ...errorResponses(ERRORS.internal, ERRORS.database, ERRORS.wechat, keyRefusals('write'), codeReplay, {
+        ...errorResponses(ERRORS.internal, ERRORS.database, ERRORS.wechat, keyRefusals('write'), oauthCodeReplay, {
           400: {
             invalid_request: '`code` is missing or too long',
             wechat_rejected: 'another errcode of the exchange or of sns/userinfo',

@@ -79,7 +79,8 @@ function errorResponse(codes: [ErrorCode, string | null][]) {
 /** Fragments most routes share. */
 export const ERRORS = {
   /** Every route that goes through the app's error handler. */
-  internal: { 500: { internal_error: null } },
+  /** Every route: a bug; and, on the demo configuration only, a request from a web page (demoGuard.ts). */
+  internal: { 403: { forbidden_host: null }, 500: { internal_error: null } },
   /** A JSON body: not JSON or not of the schema, another media type, too large. */
   jsonBody: {
     400: { invalid_request: 'the body is not JSON, or does not match the schema' },

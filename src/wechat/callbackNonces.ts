@@ -1,24 +1,31 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { sql } from 'kysely';
 import type { Db } from '../ledger/database.ts';
 import { LedgerUnavailableError } from '../ledger/ledgerErrors.ts';
 import { SignatureError } from './errors.ts';
 
 /**
- * Remembers every signed callback URL `(appid, timestamp, nonce, signature)` for as long as its
- * timestamp is accepted, with a digest of the document it carried, in the database, so every
- * instance sees it. In plain mode `signature` does not cover the body: without this, one URL
- * from a proxy or access log lets anyone post any body until the timestamp window closes.
+ * Remembers every signed callback URL `(timestamp, nonce, signature)` for as long as its
+ * timestamp is accepted, with a digest of the account and the exact bytes it carried, in the
+ * database, so every instance sees it. In plain mode `signature` does not cover the body:
+ * without this, one URL from a proxy or access log lets anyone post any body until the timestamp
+ * window closes.
  *
- * The same URL with the same document is WeChat retrying (it resends byte for byte): let it
- * through, the ledger's idempotency keys dedupe it to `success`. The same URL with another
- * document is refused (403 `replayed_nonce`). The digest is of the trusted document — the body in
- * plain mode, the decrypted message otherwise — so a retry re-encrypted with fresh random bytes
- * would still count as the same push.
+ * The URL is the key, not the URL per account: `signature` does not name the account, so if two
+ * accounts had one token (the configuration refuses it), a URL signed for one would verify for
+ * the other — the appid is in the digest instead, so that is "another document". The claim is
+ * made after the signature check and before the body is parsed: a body that fails parsing still
+ * spends the URL.
+ *
+ * The same URL with the same bytes for the same account is WeChat retrying (it resends byte for
+ * byte): let it through, the ledger's idempotency keys dedupe it to `success`. Anything else is
+ * refused (403 `replayed_nonce`). The digest is keyed (ContentDigest): rows written before it
+ * was (an unkeyed sha256) expire with their window like any other.
  *
  * One statement per push (insert … on conflict … returning). Expired rows are deleted by one
  * statement a minute per instance, started by a push and run beside it, never on its path.
  */
+/** `content`: the method and the exact body (or `echostr`) the URL carried; `appid`: the account it was posted to. */
 export type NonceClaim = { appid: string; timestamp: string; nonce: string; signature: string; content: string };
 
 export type CallbackNonces = {
@@ -26,9 +33,17 @@ export type CallbackNonces = {
   claim(claim: NonceClaim, nowMs?: number): Promise<void>;
 };
 
+/**
+ * The digest stored beside a URL: keyed (HMAC), so whoever reads the database cannot confirm a
+ * guess of what a push said ("did this openid unsubscribe at 10:02?") by hashing it. The service
+ * keys it under its pseudonym secret (src/ledger/keys/pseudonyms.ts, wrapped by the master key).
+ */
+export type ContentDigest = (appid: string, content: string) => Buffer | Promise<Buffer>;
+
 export type CallbackNoncesOptions = {
   /** wechat.timestampToleranceSeconds: how long a URL stays usable, so how long it is remembered. */
   toleranceSeconds: number | null;
+  contentDigest: ContentDigest;
   onSweepError?: (error: unknown) => void;
 };
 
@@ -53,7 +68,7 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 
   return {
     async claim(claim, nowMs = Date.now()) {
-      const digest = contentDigest(claim.content);
+      const digest = await options.contentDigest(claim.appid, claim.content);
       let same: boolean | undefined;
       try {
         // Committed without waiting for the WAL flush (synchronous_commit off for this statement's
@@ -84,17 +99,20 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 }
 
 /**
- * One fixed-size key for the four parts. The signature is lowercased: it is compared
- * case-insensitively, so `ABC…` and `abc…` are the same URL and must not be two entries.
+ * One fixed-size key for the signed URL's three parts — not the appid (see above). The signature
+ * is lowercased: it is compared case-insensitively, so `ABC…` and `abc…` are the same URL and
+ * must not be two entries. The domain prefix keeps these keys apart from the per-appid keys of
+ * earlier versions, which simply expire with their window.
  */
-export function nonceKey(claim: Omit<NonceClaim, 'content'>): Buffer {
+export function nonceKey(claim: Pick<NonceClaim, 'timestamp' | 'nonce' | 'signature'>): Buffer {
   return createHash('sha256')
-    .update([claim.appid, claim.timestamp, claim.nonce, claim.signature.toLowerCase()].join('\u0000'), 'utf8')
+    .update(['url/2', claim.timestamp, claim.nonce, claim.signature.toLowerCase()].join('\u0000'), 'utf8')
     .digest();
 }
 
-export function contentDigest(content: string): Buffer {
-  return createHash('sha256').update(content, 'utf8').digest();
+/** HMAC-SHA256 of the account and the content under `key` (tests; the service uses its pseudonyms). */
+export function keyedContentDigest(key: Buffer): ContentDigest {
+  return (appid, content) => createHmac('sha256', key).update('callback-content\u0000').update(appid, 'utf8').update('\u0000').update(content, 'utf8').digest();
 }
 
 /** A URL is accepted while |now − timestamp| ≤ tolerance, so it must be remembered until timestamp + tolerance. */

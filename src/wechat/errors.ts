@@ -35,11 +35,12 @@ export class CryptoError extends WechatError {
 }
 
 /**
- * A body we refuse to interpret: too large, hostile, malformed, missing required fields, or with
- * a CreateTime that cannot be the push's time (`invalid_create_time`).
+ * A body we refuse to interpret: too large, hostile, malformed, missing required fields, with
+ * a CreateTime that cannot be the push's time (`invalid_create_time`), or addressed to another
+ * account (`wrong_account`).
  */
 export class PayloadError extends WechatError {
-  readonly code: 'payload_too_large' | 'hostile_xml' | 'malformed_xml' | 'malformed_json' | 'invalid_push' | 'invalid_create_time';
+  readonly code: 'payload_too_large' | 'hostile_xml' | 'malformed_xml' | 'malformed_json' | 'invalid_push' | 'invalid_create_time' | 'wrong_account';
   readonly status: number;
   constructor(code: PayloadError['code'], message: string) {
     super(message);

@@ -54,6 +54,15 @@ describe('configuration (DESIGN §5)', () => {
     expect(refused({ accounts: [account, account] })).toMatch(/accounts\.1\.appid: duplicate appid wxoa/);
   });
 
+  it('refuses two accounts with the same callback token, naming both (a URL signed for one would verify for the other)', () => {
+    const mp = { ...account, appid: 'wxmp', kind: 'mp' };
+    const message = refused({ accounts: [account, { appid: 'wxweb', kind: 'web', secret: 's' }, mp] });
+    expect(message).toMatch(/accounts\.2\.token: wxmp has the same callback token as wxoa/);
+    expect(message).not.toContain(account.token);
+    // Different tokens, or accounts without a callback, are fine.
+    expect(() => loadConfig({ env: { OA_SECRET: 's', LEDGER_CONFIG: write('two-tokens.json', { accounts: [account, { ...mp, token: 'othertoken1234567' }] }) } })).not.toThrow();
+  });
+
   it('refuses a callback token WeChat would not accept (3–32 letters or digits), naming the field', () => {
     for (const token of ['ab', 'x'.repeat(33), 'tok-en', 'tök1', '']) {
       expect(refused({ accounts: [{ ...account, token }] })).toMatch(/accounts\.0\.token: must be 3–32 letters or digits/);
@@ -69,7 +78,7 @@ describe('configuration (DESIGN §5)', () => {
     expect(refused({ accounts: [{ ...account, messageMode: 'aes' }] })).toMatch(/accounts\.0\.messageMode/);
     // The flag it replaced is refused like any unknown key, so an old file cannot silently change meaning.
     expect(refused({ accounts: [{ ...account, acceptPlaintext: true }] })).toMatch(/acceptPlaintext/);
-    const path = write('modes.json', { accounts: [{ ...account, messageMode: 'plain' }, { ...keyless, appid: 'wxkeyless' }, { ...account, appid: 'wxdefault' }] });
+    const path = write('modes.json', { accounts: [{ ...account, messageMode: 'plain' }, { ...keyless, appid: 'wxkeyless', token: 'keylesstoken1234' }, { ...account, appid: 'wxdefault', token: 'defaulttoken1234' }] });
     const accounts = loadConfig({ env: { LEDGER_CONFIG: path, OA_SECRET: 's' } }).accounts;
     expect(accounts.map((a) => messageModeOf(a))).toEqual(['plain', 'plain', 'safe']);
   });

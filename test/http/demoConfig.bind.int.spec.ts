@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -29,6 +30,49 @@ describe('the service on the demo configuration', () => {
       await server.close();
       if (previous === undefined) delete process.env.HOST;
       else process.env.HOST = previous;
+    }
+  });
+
+  it('answers only requests addressed to localhost on its port, and no cross-origin browser request on /v1 (DNS rebinding)', async () => {
+    const config = loadConfig({ env: { LEDGER_DATA_DIR: 'memory://', PORT: '0' } });
+    const server = await startServer(config, { logger: createLogger({ level: 'silent' }) });
+    /** A request to 127.0.0.1 with the Host (and Origin) a browser would send. */
+    const ask = (path: string, headers: Record<string, string>) =>
+      new Promise<{ status: number; code: string | undefined }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path, headers: { authorization: 'Bearer demo-api-key-0123456789', ...headers } }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += String(chunk)));
+          res.on('end', () => {
+            let code: string | undefined;
+            try {
+              code = (JSON.parse(body) as { error?: { code?: string } }).error?.code;
+            } catch {
+              code = undefined;
+            }
+            resolve({ status: res.statusCode!, code });
+          });
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    const port = server.port;
+    try {
+      // A page on evil.example whose name now resolves to 127.0.0.1: its requests say so in Host.
+      for (const host of [`evil.example:${port}`, `127.0.0.1.evil.example:${port}`, `localhost:${port + 1}`, 'localhost']) {
+        expect(await ask('/v1/events', { host }), host).toEqual({ status: 403, code: 'forbidden_host' });
+      }
+      expect(await ask('/healthz', { host: `evil.example:${port}` })).toEqual({ status: 403, code: 'forbidden_host' });
+      for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+        expect((await ask('/v1/events?limit=1', { host })).status, host).toBe(200);
+      }
+      // Cross-origin browser requests to /v1 (a form post or fetch from another site) are refused…
+      for (const origin of ['http://evil.example', `http://localhost:${port + 1}`, 'null']) {
+        expect(await ask('/v1/events', { host: `127.0.0.1:${port}`, origin }), origin).toEqual({ status: 403, code: 'forbidden_host' });
+      }
+      // …same-origin ones (the service's own /docs) are not.
+      expect((await ask('/v1/events?limit=1', { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+    } finally {
+      await server.close();
     }
   });
 });

@@ -8,7 +8,13 @@ const EVENTS = 20_000;
 describe('NDJSON streams of the audit trail', () => {
   let e2e: E2E;
   beforeAll(async () => {
-    e2e = await startE2E({ configure: (config) => void (config.maxEventStreams = 1) });
+    e2e = await startE2E({
+      configure(config) {
+        config.maxEventStreams = 1;
+        // Small, so the test of a client that stops reading is quick; far above a stream's own writes.
+        config.eventStreamStallSeconds = 2;
+      },
+    });
     for (let start = 0; start < EVENTS; start += 1000) {
       const batch: NewEvent[] = Array.from({ length: 1000 }, (_, i) => ({
         type: 'follow.subscribed',
@@ -71,5 +77,35 @@ describe('NDJSON streams of the audit trail', () => {
     const streamed = reads.filter((after) => after < EVENTS);
     expect(streamed.length).toBeGreaterThan(0);
     expect(streamed.length).toBeLessThan(EVENTS / 1000 / 2);
+  });
+
+  it('cuts a stream whose client stops reading (but keeps the connection open) after eventStreamStallSeconds, and frees its slot', async () => {
+    let response: Response | null = null;
+    await until(async () => {
+      response = await open();
+      if (response.status === 200) return true;
+      await response.body?.cancel();
+      return false;
+    }, 20_000, 'a stream slot');
+    // Read one chunk, then nothing more — without aborting: the connection stays open.
+    const reader = response!.body!.getReader();
+    const first = await reader.read();
+    expect(first.done).toBe(false);
+    // 20,000 events do not fit the socket buffers, so the server's writes wait; after 2 s it gives up.
+    await until(async () => (await probe()) === 200, 20_000, 'the stalled stream to be cut and its slot freed');
+    // The stalled stream was cut, not completed: reading on ends early (or errors) short of the events.
+    let bytes = first.value!.length;
+    try {
+      for (;;) {
+        const chunk = await reader.read();
+        if (chunk.done) break;
+        bytes += chunk.value.length;
+      }
+    } catch {
+      // The connection was destroyed: undici reports it as terminated.
+    }
+    const full = await fetch(`${e2e.url}/v1/events?limit=1`, { headers: { authorization: `Bearer ${READ_KEY}` } });
+    const oneEvent = JSON.stringify(((await full.json()) as { events: unknown[] }).events[0]).length;
+    expect(bytes).toBeLessThan(oneEvent * EVENTS);
   });
 });

@@ -60,19 +60,24 @@ describe('one-time codes seen again', () => {
     const code = e2e.simulator.state.issueOauthCode(WEB.appid, { openid: 'o-oauth-victim', unionid: 'u-oauth-victim', scope: 'snsapi_userinfo' });
     const first = await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=s1`);
     expect(await json(first)).toEqual({ openid: 'o-oauth-victim', unionid: 'u-oauth-victim' });
-    // The browser's retry of the very same redirect still works.
-    expect((await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=s1`)).status).toBe(200);
     for (const replay of [
+      // The very same redirect again — the app's backend, its key, the code and state from the
+      // URL: exactly what someone who found the URL in a browser history or a log sends.
+      await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=s1`),
       await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=s1`, { key: OTHER_WRITE_KEY }),
       await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}&state=other`),
       await e2e.api(`/v1/oauth/${WEB.appid}/callback?code=${code}`),
     ]) {
       expect(replay.status).toBe(409);
-      expect(JSON.stringify(await json(replay))).not.toContain('o-oauth-victim');
+      const body = await json(replay);
+      expect(body.error.code).toBe('idempotency_conflict');
+      expect(JSON.stringify(body)).not.toContain('o-oauth-victim');
     }
+    // Nothing was exchanged or recorded again.
+    expect(await e2e.server.service.ledger.read({ openid: 'o-oauth-victim', type: 'oauth.authorized' })).toHaveLength(1);
   });
 
-  it('after the code lifetime even the same request is refused with 401', async () => {
+  it('after the code lifetime even the same mini program login is refused with 401; an OAuth code is refused at any time', async () => {
     const service = e2e.server.service;
     const later = () => Date.now() + CODE_LIFETIME_MS + 60_000;
     const code = e2e.simulator.state.issueCode(MP.appid, { openid: 'o-replay-late' });
@@ -85,7 +90,8 @@ describe('one-time codes seen again', () => {
     const oauthDeps = { ledger: service.ledger, client: service.wechat(WEB.appid)! };
     const oauthInput = { appid: WEB.appid, code: oauthCode, requester: 'k' };
     expect((await oauthCallback(oauthDeps, oauthInput)).openid).toBe('o-oauth-late');
-    await expect(oauthCallback({ ...oauthDeps, now: later }, oauthInput)).rejects.toMatchObject({ status: 401, code: 'wechat_invalid_code' });
+    // An OAuth code is never answered twice, early or late (see the leaked-code test above).
+    await expect(oauthCallback(oauthDeps, oauthInput)).rejects.toMatchObject({ status: 409, code: 'idempotency_conflict' });
   });
 
   it('the request digest is kept in the login event, and is not the code', async () => {

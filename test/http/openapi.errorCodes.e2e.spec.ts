@@ -287,6 +287,7 @@ describe('documented error codes = returned error codes', () => {
       await expectError(op, post(signed(OA.token), xml({ ToUserName: OA.originalId, CreateTime: 1, MsgType: 'event', Event: 'subscribe' }).replace('<CreateTime>1</CreateTime>', `<CreateTime>${Math.floor(Date.now() / 1000)}</CreateTime><FromUserName></FromUserName>`)), 400, 'invalid_push');
       await expectError(op, post(signed(OA.token), subscribe('o-doc-future', { CreateTime: Math.floor(Date.now() / 1000) + 7200 })), 400, 'invalid_create_time');
       await expectError(op, post(signed(OA.token), subscribe(`o${'x'.repeat(200)}`)), 400, 'invalid_event');
+      await expectError(op, post(signed(OA.token), subscribe('o-doc-elsewhere', { ToUserName: 'gh_anotheraccount' })), 400, 'wrong_account');
       await expectError(op, post({ ...signed(OA.token), encrypt_type: 'aes' }, subscribe('o-doc-clear')), 400, 'malformed_payload');
       const foreign = encrypted(subscribe('o-doc-foreign'), 'wxsomeoneelse00001');
       await expectError(op, post(foreign.query, `<xml><Encrypt><![CDATA[${foreign.encrypt}]]></Encrypt></xml>`), 400, 'appid_mismatch');
@@ -321,6 +322,7 @@ describe('documented error codes = returned error codes', () => {
     '413 payload_too_large': 'a body over bodyLimitBytes: test/http/login.e2e.spec.ts (the server closes that connection)',
     '503 ledger_unavailable': 'a database outage: test/http/webhook.databaseDown.e2e.spec.ts, test/http/postgres.frozen.e2e.spec.ts',
     '500 internal_error': 'a bug: nothing should provoke it',
+    '403 forbidden_host': 'the demo configuration only: test/http/demoConfig.bind.int.spec.ts',
   };
   const SAMPLE = [
     'POST /v1/miniprogram/{appid}/login',

@@ -54,6 +54,18 @@ describe('/readyz', () => {
       if (projection.lastError) expect(text).not.toContain(projection.lastError);
     }
     expect(text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|terminated|lastError/i);
+
+    // /v1/projections says the same: a flag, never the error text (which goes to the log).
+    const projections = await e2e.api('/v1/projections');
+    expect(projections.status).toBe(200);
+    const answer = await projections.text();
+    const listed = (JSON.parse(answer) as { projections: Record<string, unknown>[] }).projections;
+    expect(listed.some((p) => p.failing === true)).toBe(true);
+    for (const projection of listed) expect(projection).not.toHaveProperty('lastError');
+    for (const projection of e2e.server.service.projections.status()) {
+      if (projection.lastError) expect(answer).not.toContain(projection.lastError);
+    }
+    expect(answer).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|terminated|lastError/i);
     await e2e.database.restore();
     await until(async () => (await readyz()).status === 200, 20_000, 'readiness after the database is back');
   });

@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/schema.ts';
 import { createLogger } from '../../src/observability/logger.ts';
 import { startServer, type RunningServer } from '../../src/serve.ts';
 import { createTestDatabase } from '../support/testDatabase.ts';
+import { computeSignature } from '../../src/wechat/signature.ts';
 
 const APPID = 'wxslow000000000oa1';
 // Far above the 1–2 s limits, far below Node's defaults (60 s headers, 300 s request, 30 s checks).
@@ -114,7 +115,11 @@ describe('slow clients are cut off; slow answers are not', () => {
 
   it('closes a connection that trickles its body (408)', { timeout: SLOW_TEST_MS }, async () => {
     const client = await open(server.port);
-    client.socket.write(`POST /wechat/${APPID}/callback?signature=x&timestamp=1&nonce=1 HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 100000\r\n\r\n<xml>`);
+    // A signed URL: an unsigned one is answered (403) before its body is read, and so is one over
+    // callbackBodyLimitBytes (413); this one's body is waited for, and it trickles.
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signed = new URLSearchParams({ signature: computeSignature('abc123', timestamp, '1'), timestamp, nonce: '1' });
+    client.socket.write(`POST /wechat/${APPID}/callback?${signed} HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml\r\nContent-Length: 60000\r\n\r\n<xml>`);
     trickle(client, 'x', 200);
     await client.closed;
     expect(client.received()).toMatch(/^HTTP\/1\.1 408/);
@@ -140,6 +145,11 @@ describe('slow clients are cut off; slow answers are not', () => {
     const warning = lines.map((line) => JSON.parse(line) as { msg: string; appid?: string }).find((entry) => entry.appid === APPID && /shorter than 16/.test(entry.msg));
     expect(warning).toBeDefined();
     expect(lines.join('\n')).not.toContain('abc123');
+  });
+
+  it("warns at start about an account with a callback but no originalId: its pushes' ToUserName is not checked", () => {
+    const warning = lines.map((line) => JSON.parse(line) as { msg: string; appid?: string }).find((entry) => entry.appid === APPID && /no originalId/.test(entry.msg));
+    expect(warning?.msg).toMatch(/ToUserName is not checked/);
   });
 });
 

@@ -1,9 +1,11 @@
 import { randomInt } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startE2E, OA, MP, type E2E } from '../support/e2eHarness.ts';
 import { buildPush, defaultPushCrypto, sendPush } from '../../src/simulator/pushSender.ts';
 import { createMessageCrypto } from '../../src/wechat/messageCrypto.ts';
 import { computeSignature, computeMsgSignature } from '../../src/wechat/signature.ts';
+import { until } from '../support/until.ts';
 
 const account = { ...OA, format: 'xml' as const, mode: 'plain' as const };
 
@@ -84,6 +86,57 @@ describe('bad and hostile pushes: the right status, nothing appended, the servic
   it('a 5 MiB body → 413 payload_too_large', async () => {
     const body = new Uint8Array(5 * 1024 * 1024).fill(0x41);
     expect(await post(signedQuery(), body)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+  });
+
+  it('a signed, well-formed push over 64 KiB (callbackBodyLimitBytes) → 413 payload_too_large, judged from Content-Length', async () => {
+    // Flat WeChat-shaped XML with one padded field: under the old 1 MiB limit it was read, parsed and recorded.
+    const body = subscribeXml('o-padded').replace('</xml>', `<Padding><![CDATA[${'x'.repeat(70_000)}]]></Padding></xml>`);
+    expect(await post(signedQuery(), body)).toMatchObject({ status: 413, body: { error: { code: 'payload_too_large' } } });
+  });
+
+  it('a chunked body (no Content-Length) is cut once it passes 64 KiB → 413', async () => {
+    const url = new URL(`${e2e.url}/wechat/${OA.appid}/callback`);
+    for (const [k, v] of Object.entries(signedQuery())) url.searchParams.set(k, v);
+    const chunk = new TextEncoder().encode(`<!--${'x'.repeat(8 * 1024)}-->`);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        // At most 128 KiB: enough to pass the limit, bounded if it were not enforced.
+        if (sent >= 16) return controller.close();
+        sent++;
+        controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'text/xml' }, body, duplex: 'half' } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('payload_too_large');
+  });
+
+  it('an unsigned request with a hostile 60 KiB body → 403 invalid_signature, not a parse error', async () => {
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const unsigned = { timestamp, nonce: '1', signature: '0'.repeat(40) };
+    const hostile = `<!DOCTYPE xml [<!ENTITY x "${'y'.repeat(1000)}">]><xml>${'<a>'.repeat(10_000)}${'&x;'.repeat(5000)}</xml>`.slice(0, 60 * 1024);
+    expect(await post(unsigned, hostile)).toMatchObject({ status: 403, body: { error: { code: 'invalid_signature' } } });
+    expect(await post({ timestamp }, hostile)).toMatchObject({ status: 403, body: { error: { code: 'invalid_signature' } } });
+  });
+
+  it('answers an unsigned request before its body has arrived: the signature is checked before the body is read', async () => {
+    const { port } = new URL(e2e.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += String(chunk)));
+    socket.on('error', () => {});
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    try {
+      const query = new URLSearchParams({ timestamp: String(Math.floor(Date.now() / 1000)), nonce: '2', signature: '0'.repeat(40) });
+      // 60 KiB announced, 1 KiB sent: a server that read the body first would still be waiting.
+      socket.write(`POST /wechat/${OA.appid}/callback?${query} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/xml\r\nContent-Length: ${60 * 1024}\r\n\r\n<xml>${'x'.repeat(1024)}`);
+      await until(() => received.includes('invalid_signature'), 5000, 'the 403 before the body is complete');
+      expect(received).toMatch(/^HTTP\/1\.1 403/);
+      expect(received.toLowerCase()).toContain('connection: close');
+    } finally {
+      socket.destroy();
+    }
   });
 
   it('a plain push to an account with an EncodingAESKey (safe mode) → 403 encryption_required', async () => {

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startE2E, MP, OA, type E2E, keepWithdrawals } from '../support/e2eHarness.ts';
 import { commandNamed } from '../../src/commandLine/commandSpecs.ts';
@@ -48,6 +50,48 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     expect(await eventsOf('o-someone-else')).toEqual([]);
   });
 
+  it('spends the URL before the body is parsed: a body that fails parsing still uses it up', async () => {
+    const openid = 'o-burnt';
+    const captured = buildPush(oa, { event: 'unsubscribe', openid });
+    // The attacker tries the captured URL with a body that does not parse (or fails a later check) first…
+    expect(await deliver(e2e.url, { ...captured, body: '<xml><FromUserName>' })).toMatchObject({ status: 400 });
+    // …the URL is spent: no second try, with any body — the real one included.
+    expect(await deliver(second.url, captured)).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect(await eventsOf(openid)).toEqual([]);
+  });
+
+  it('compares the exact bytes: the same push with other bytes on a used URL is refused, in plain and safe mode', async () => {
+    const plain = buildPush(oa, { event: 'subscribe', openid: 'o-bytes-plain' });
+    expect(await deliver(e2e.url, plain)).toMatchObject({ status: 200, code: 'success' });
+    // The same fields, one byte more: not WeChat's retry (which is byte for byte).
+    expect(await deliver(e2e.url, { ...plain, body: `${plain.body}\n` })).toMatchObject({ status: 403, code: 'replayed_nonce' });
+
+    const safe = { ...oa, mode: 'safe' as const };
+    const now = Date.now();
+    const first = buildPush(safe, { event: 'subscribe', openid: 'o-bytes-safe' }, { now });
+    // The same message encrypted again (fresh random bytes), validly signed, on the same URL.
+    const again = buildPush(safe, { event: 'subscribe', openid: 'o-bytes-safe' }, { now, nonce: first.query.nonce!, timestamp: first.query.timestamp! });
+    expect(again.body).not.toBe(first.body);
+    expect(await deliver(e2e.url, first)).toMatchObject({ status: 200, code: 'success' });
+    expect(await deliver(e2e.url, first)).toMatchObject({ status: 200, code: 'success' });
+    expect(await deliver(second.url, again)).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect((await eventsOf('o-bytes-safe')).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+
+  it('stores only a keyed digest of what a URL carried: a database reader cannot confirm a guess of a push', async () => {
+    const push = buildPush(oa, { event: 'unsubscribe', openid: 'o-guessed' });
+    expect(await deliver(e2e.url, push)).toMatchObject({ status: 200, code: 'success' });
+    const { rows } = await sql<{ digest: Buffer }>`select content_digest as digest from callback_nonces`.execute(e2e.server.service.storage.db);
+    const stored = rows.map((row) => Buffer.from(row.digest).toString('hex'));
+    // The reader guesses the body (an unsubscribe of o-guessed at that second) and hashes it every way it might be stored.
+    for (const guess of [push.body, `POST\u0000${push.body}`, `${OA.appid}\u0000POST\u0000${push.body}`]) {
+      expect(stored).not.toContain(createHash('sha256').update(guess).digest('hex'));
+    }
+    // What is stored is the HMAC under the ledger's pseudonym secret (wrapped by the master key).
+    const { pseudonyms } = await e2e.server.service.ledger.privacy();
+    expect(stored).toContain(pseudonyms.callbackContent(OA.appid, `POST\u0000${push.body}`).toString('hex'));
+  });
+
   it('refuses a push on the URL of a logged GET verification (same signing), but answers the verification again', async () => {
     const captured = buildPush(oa, { event: 'unsubscribe', openid: 'o-from-get' });
     const query = new URLSearchParams({ signature: captured.query.signature!, timestamp: captured.query.timestamp!, nonce: captured.query.nonce!, echostr: 'e1' });
@@ -78,10 +122,10 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     const answer = await deliver(e2e.url, push);
     expect(answer).toMatchObject({ status: 400, code: 'invalid_create_time' });
     expect(answer.body).not.toMatch(/sql|postgres|timestamp with time zone|out of range/i);
-    // Nor on a captured URL.
+    // Nor on a captured URL (spent before the body is read: refused before CreateTime is judged).
     const captured = buildPush(oa, { event: 'subscribe', openid: 'o-9999' });
     expect(await deliver(e2e.url, captured)).toMatchObject({ status: 200 });
-    expect(await deliver(e2e.url, forged(captured, pushFields(oa, { event: 'unsubscribe', openid: 'o-9999', createTime: year9999 })))).toMatchObject({ status: 400 });
+    expect(await deliver(e2e.url, forged(captured, pushFields(oa, { event: 'unsubscribe', openid: 'o-9999', createTime: year9999 })))).toMatchObject({ status: 403, code: 'replayed_nonce' });
     expect((await eventsOf('o-9999')).map((e) => e.type)).toEqual(['follow.subscribed']);
   });
 
@@ -99,5 +143,41 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     expect((await eventsOf('o-cli-safe')).map((e) => e.type)).toContain('follow.subscribed');
     expect((await eventsOf('o-cli-plain')).map((e) => e.type)).toEqual(['follow.unsubscribed']);
     expect((await eventsOf('o-cli-mp')).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+});
+
+/**
+ * Two accounts that share a token (the configuration refuses it; set here behind its back) sign
+ * alike: a URL WeChat signed for one must not carry a push to the other.
+ */
+describe('a signed URL is spent across accounts', () => {
+  let e2e: E2E;
+  beforeAll(async () => {
+    e2e = await startE2E({
+      configure(config) {
+        keepWithdrawals(config);
+        const mp = config.accounts.find((account) => account.appid === MP.appid)!;
+        mp.token = OA.token;
+        mp.messageMode = 'plain';
+      },
+    });
+  });
+  afterAll(async () => {
+    await e2e?.close();
+  });
+
+  it("refuses account A's URL posted to account B (403 replayed_nonce) and appends nothing", async () => {
+    const captured = buildPush(oa, { event: 'subscribe', openid: 'o-account-a' });
+    const toOa = await sendPush(`${e2e.url}/wechat/${OA.appid}/callback`, captured, { tries: 1 });
+    expect(toOa.attempts[0]!.status).toBe(200);
+    const mp = { ...MP, token: OA.token, format: 'json' as const, mode: 'plain' as const };
+    const forged = { ...captured, contentType: 'application/json', body: renderPush(pushFields(mp, { event: 'user_authorization_revoke', openid: 'o-account-b' }), 'json') };
+    const toMp = await sendPush(`${e2e.url}/wechat/${MP.appid}/callback`, forged, { tries: 1 });
+    expect(toMp.attempts[0]!.status).toBe(403);
+    expect(JSON.parse(toMp.attempts[0]!.body).error.code).toBe('replayed_nonce');
+    // Nor with the very bytes account A received.
+    const sameBytes = await sendPush(`${e2e.url}/wechat/${MP.appid}/callback`, captured, { tries: 1 });
+    expect(sameBytes.attempts[0]!.status).toBe(403);
+    expect(await e2e.server.service.ledger.read({ openid: 'o-account-b' })).toEqual([]);
   });
 });

@@ -53,7 +53,7 @@ export async function startE2E(
   const file = parseConfigFile({
     accounts: [
       { appid: OA.appid, kind: 'oa', secret: 'oa-secret', token: OA.token, encodingAESKey: OA.encodingAESKey, originalId: OA.originalId, messageMode: 'plain' },
-      { appid: MP.appid, kind: 'mp', secret: 'mp-secret', token: MP.token, encodingAESKey: MP.encodingAESKey, pushFormat: 'json' },
+      { appid: MP.appid, kind: 'mp', secret: 'mp-secret', token: MP.token, encodingAESKey: MP.encodingAESKey, originalId: MP.originalId, pushFormat: 'json' },
       { appid: WEB.appid, kind: 'web', secret: 'web-secret' },
     ],
     apiKeys: [

@@ -3,11 +3,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Db } from '../../src/ledger/database.ts';
 import { LedgerUnavailableError } from '../../src/ledger/ledgerErrors.ts';
-import { createCallbackNonces, type NonceClaim } from '../../src/wechat/callbackNonces.ts';
+import { createCallbackNonces, keyedContentDigest, type NonceClaim } from '../../src/wechat/callbackNonces.ts';
 import { SignatureError } from '../../src/wechat/errors.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { until } from '../support/until.ts';
 
+const contentDigest = keyedContentDigest(Buffer.alloc(32, 9));
 let serial = 0;
 const claimOf = (content: string, extra: Partial<NonceClaim> = {}): NonceClaim => ({
   appid: 'wxnonce',
@@ -37,20 +38,21 @@ describe.each(['postgres', 'pglite'] as const)('callback nonces on %s', (kind) =
   });
 
   it('lets the same URL through with the same document (a retry) and refuses it with another (403 replayed_nonce)', async () => {
-    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300 });
+    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
     const first = claimOf('<xml>subscribe</xml>');
     await nonces.claim(first);
     await nonces.claim(first);
     await nonces.claim({ ...first, signature: first.signature.toUpperCase() });
     expect(await refusal(nonces.claim({ ...first, content: '<xml>unsubscribe, CreateTime 9999</xml>' }))).toBe('replayed_nonce');
     expect(await refusal(nonces.claim({ ...first, signature: 'A'.repeat(40), content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
-    // Another nonce, timestamp or app is another URL.
+    // Another nonce or timestamp is another URL.
     await nonces.claim({ ...first, nonce: `${first.nonce}x`, content: '<xml>other</xml>' });
-    await nonces.claim({ ...first, appid: 'wxother', content: '<xml>other</xml>' });
+    // Another app is not: the URL is spent, whichever account it is posted to, even with the same bytes.
+    expect(await refusal(nonces.claim({ ...first, appid: 'wxother' }))).toBe('replayed_nonce');
   });
 
   it('deletes expired rows in a sweep that a claim starts, beside it', async () => {
-    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300 });
+    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
     const twoHoursAgo = Date.now() - 7_200_000;
     const stale = claimOf('<xml>old</xml>', { timestamp: String(Math.floor(twoHoursAgo / 1000)) });
     await nonces.claim(stale, twoHoursAgo);
@@ -84,8 +86,8 @@ describe('callback nonces across instances (PostgreSQL)', () => {
   });
 
   it('is shared: a URL used on one instance is refused with another body on the next', async () => {
-    const a = createCallbackNonces(env.storage.db, { toleranceSeconds: 300 });
-    const b = createCallbackNonces(counted, { toleranceSeconds: 300 });
+    const a = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
+    const b = createCallbackNonces(counted, { toleranceSeconds: 300, contentDigest });
     const url = claimOf('<xml>real</xml>');
     await a.claim(url);
     expect(await refusal(b.claim({ ...url, content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
@@ -93,7 +95,7 @@ describe('callback nonces across instances (PostgreSQL)', () => {
   });
 
   it('costs one statement a push; the sweep runs once a minute per instance, not per push', async () => {
-    const nonces = createCallbackNonces(counted, { toleranceSeconds: 300 });
+    const nonces = createCallbackNonces(counted, { toleranceSeconds: 300, contentDigest });
     statements = 0;
     for (let i = 0; i < 20; i++) await nonces.claim(claimOf(`<xml>${i}</xml>`));
     // 20 claims, and the sweep the first of them started (this instance had not swept yet).
@@ -104,7 +106,7 @@ describe('callback nonces across instances (PostgreSQL)', () => {
   it('answers LedgerUnavailableError (503, WeChat retries) when the database cannot be asked', async () => {
     const gone = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }) }) });
     try {
-      const error = await createCallbackNonces(gone, { toleranceSeconds: 300 }).claim(claimOf('<xml/>')).catch((e: unknown) => e);
+      const error = await createCallbackNonces(gone, { toleranceSeconds: 300, contentDigest }).claim(claimOf('<xml/>')).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LedgerUnavailableError);
     } finally {
       await gone.destroy();

@@ -1,21 +1,34 @@
 import { describe, expect, it } from 'vitest';
-import { contentDigest, nonceExpiry, nonceKey, UNBOUNDED_MEMORY_SECONDS } from '../../src/wechat/callbackNonces.ts';
+import { createHash } from 'node:crypto';
+import { keyedContentDigest, nonceExpiry, nonceKey, UNBOUNDED_MEMORY_SECONDS } from '../../src/wechat/callbackNonces.ts';
 
 const url = { appid: 'wxa', timestamp: '1750000000', nonce: '42', signature: 'ab12cd' };
 
 describe('callback nonces: what is remembered, and for how long', () => {
-  it('is one key per (appid, timestamp, nonce, signature), whatever case the hex signature was sent in', () => {
+  it('is one key per signed URL (timestamp, nonce, signature) whatever the account, whatever case the hex signature was sent in', () => {
     expect(nonceKey(url)).toEqual(nonceKey({ ...url, signature: 'AB12CD' }));
-    for (const other of [{ appid: 'wxb' }, { timestamp: '1750000001' }, { nonce: '43' }, { signature: 'ab12ce' }]) {
+    // The signature does not name the account: the same URL posted to another appid is the same URL.
+    expect(nonceKey({ ...url, appid: 'wxb' } as typeof url)).toEqual(nonceKey(url));
+    for (const other of [{ timestamp: '1750000001' }, { nonce: '43' }, { signature: 'ab12ce' }]) {
       expect(nonceKey({ ...url, ...other })).not.toEqual(nonceKey(url));
     }
     // Parts are separated, so moving characters between them makes another key.
     expect(nonceKey({ ...url, timestamp: '175000000', nonce: '042' })).not.toEqual(nonceKey(url));
   });
 
-  it('tells documents apart by their digest', () => {
-    expect(contentDigest('<xml>a</xml>')).toEqual(contentDigest('<xml>a</xml>'));
-    expect(contentDigest('<xml>a</xml>')).not.toEqual(contentDigest('<xml>b</xml>'));
+  const contentDigest = keyedContentDigest(Buffer.alloc(32, 1)) as (appid: string, content: string) => Buffer;
+
+  it('keys the digest: without the key a database reader cannot confirm a guess of the content', () => {
+    const other = keyedContentDigest(Buffer.alloc(32, 2)) as typeof contentDigest;
+    expect(contentDigest('wxa', 'POST\u0000<xml>a</xml>')).not.toEqual(other('wxa', 'POST\u0000<xml>a</xml>'));
+    const guesses = ['POST\u0000<xml>a</xml>', '<xml>a</xml>', 'wxa\u0000POST\u0000<xml>a</xml>'].map((text) => createHash('sha256').update(text).digest());
+    for (const guess of guesses) expect(contentDigest('wxa', 'POST\u0000<xml>a</xml>')).not.toEqual(guess);
+  });
+
+  it('tells documents apart by their digest, and the same bytes for another account too', () => {
+    expect(contentDigest('wxa', '<xml>a</xml>')).toEqual(contentDigest('wxa', '<xml>a</xml>'));
+    expect(contentDigest('wxa', '<xml>a</xml>')).not.toEqual(contentDigest('wxa', '<xml>b</xml>'));
+    expect(contentDigest('wxa', '<xml>a</xml>')).not.toEqual(contentDigest('wxb', '<xml>a</xml>'));
   });
 
   it('keeps a URL while its timestamp is accepted, plus a clock margin; a day without a window', () => {
