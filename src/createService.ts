@@ -106,7 +106,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       metrics.relayPublishLag.observe(lagMs / 1000);
     },
   });
-  await instrumentService(metrics, { ledger, storage, relay });
+  await instrumentService(metrics, { ledger, storage, relay, consumer });
 
   const accounts = new Map(config.accounts.map((account) => [account.appid, account]));
   const tokenStore = createDatabaseTokenStore(storage.db, { crossProcess: storage.kind === 'postgres' });
@@ -161,8 +161,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
     onErased(erasure) {
       metrics.erasures.inc({ appid: erasure.appid ?? 'unionid', reason: erasure.reason });
     },
-    onUnconfirmed(appid) {
-      logger.warn({ appid }, 'an unsubscribe push to a plain-mode account is not confirmed by WeChat (user/info: still following): not erased');
+    onUnconfirmed(appid, why) {
+      metrics.erasuresUnconfirmed.inc({ appid, why });
+      logger.warn({ appid, why }, `an unsubscribe push to a plain-mode account is not confirmed by WeChat (user/info: ${why === 'still_following' ? 'still following' : why}): not erased`);
     },
   });
   if (options.background !== false) {

@@ -5,6 +5,7 @@ import type { Processor } from '../ledger/consumer/processor.ts';
 import type { Ledger } from '../ledger/ledger.ts';
 import { eraseMany, purgeErasureRegister, type Erasure, type ErasureRequest } from './eraseIdentities.ts';
 import { erasureCalledFor, type ErasurePolicy } from './erasurePolicy.ts';
+import { WechatApiError } from '../wechat/api/errcodes.ts';
 
 export type ErasureReactorOptions = {
   consumer: LedgerConsumer;
@@ -16,13 +17,23 @@ export type ErasureReactorOptions = {
    * For an unsubscribe pushed to an account in plain mode, where the push's body is not signed:
    * does WeChat confirm the person no longer follows (`user/info` says subscribe 0)? An erasure
    * cannot be undone, so one forged with a captured callback URL must not happen. Undefined: no
-   * confirmation needed (safe or compatible mode: the body is signed and encrypted). A failed
-   * call throws: the page is retried after the consumer's pause.
+   * confirmation needed (safe or compatible mode: the body is signed and encrypted). WeChat's
+   * refusal to answer for this openid (40003 invalid openid, or another errcode about the
+   * request) is a "no": a forged push names whatever openid it likes, and an unanswerable one
+   * must not stop the erasures behind it. A failure that can pass (network, busy, rate or quota
+   * limits, our credentials) stops the reactor at that event: the withdrawals before it are
+   * erased, and it is tried again after a pause that doubles up to `maxRetryMs`.
    */
   confirmUnsubscribe?: (appid: string, openid: string) => Promise<boolean> | undefined;
   onErased?: (erasure: Erasure) => void;
-  onUnconfirmed?: (appid: string) => void;
+  /** `why`: `still_following`, or the kind of WeChat's refusal (`invalid_openid`, `rejected`). */
+  onUnconfirmed?: (appid: string, why: string) => void;
+  /** The longest pause between tries while WeChat cannot be asked (default 60 s). */
+  maxRetryMs?: number;
 };
+
+/** WeChat's answers about the request itself: asking again gets the same answer. */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set(['invalid_openid', 'rejected']);
 
 /** Its checkpoint's row in `outbox_cursors`. */
 export const ERASURE_REACTOR = 'erasure-reactor';
@@ -49,8 +60,23 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
     waiters = waiters.filter((waiter) => (position !== null && position >= waiter.until ? (waiter.resolve(), false) : true));
   };
 
+  let retryError: unknown = null;
+  /** WeChat's word on an unsubscribe: confirmed, a "no" (why), or "retry" (`retryError` says why). */
+  async function confirmation(appid: string, openid: string): Promise<'confirmed' | 'retry' | string> {
+    const asked = options.confirmUnsubscribe?.(appid, openid);
+    if (asked === undefined) return 'confirmed';
+    try {
+      return (await asked) ? 'confirmed' : 'still_following';
+    } catch (error) {
+      if (error instanceof WechatApiError && PERMANENT_REFUSALS.has(error.kind)) return error.kind;
+      retryError = error;
+      return 'retry';
+    }
+  }
+
   const processor: Processor = {
     name: ERASURE_REACTOR,
+    maxRetryMs: options.maxRetryMs ?? 60_000,
     async checkpoint() {
       position = await CursorCheckpoint.load(db, ERASURE_REACTOR, 0);
       notify();
@@ -58,8 +84,9 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
     },
     async handle({ page, after }) {
       const events = eventsAfter(page.events, after);
-      const last = events[events.length - 1]?.position ?? after;
+      let last = events[events.length - 1]?.position ?? after;
       const requests: ErasureRequest[] = [];
+      let stoppedBy: unknown = null;
       for (const event of events) {
         // Withdrawals WeChat pushed, and unfollows a reconciliation found (the push was lost: the
         // deletion duty is the same). Facts an app reported are not WeChat's word.
@@ -71,9 +98,15 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
         // happens now at the latest, or a login in the meantime would count as before it.
         const erasedAt = new Date(Math.min(Date.parse(event.occurredAt), Date.now()));
         if (event.type === 'follow.unsubscribed' && event.meta.source === 'webhook') {
-          const confirmed = options.confirmUnsubscribe?.(called.appid, called.openid);
-          if (confirmed !== undefined && !(await confirmed)) {
-            options.onUnconfirmed?.(called.appid);
+          const verdict = await confirmation(called.appid, called.openid);
+          if (verdict === 'retry') {
+            // Everything before this event is done; this one waits for WeChat to answer.
+            stoppedBy = retryError;
+            last = event.position - 1;
+            break;
+          }
+          if (verdict !== 'confirmed') {
+            options.onUnconfirmed?.(called.appid, verdict);
             continue;
           }
         }
@@ -83,14 +116,15 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
         const erased = await eraseMany(ledger, requests, { registerRetentionDays: options.registerRetentionDays });
         for (const erasure of erased) if (erasure) options.onErased?.(erasure);
       }
-      // Stored after every erasure, and otherwise at most once a second: re-reading a few
-      // pages without withdrawals after a crash costs nothing, a write per page would.
-      if (requests.length > 0 || Date.now() - storedAt >= 1000) {
+      // Stored after every erasure and before a retry, and otherwise at most once a second:
+      // re-reading a few pages without withdrawals after a crash costs nothing, a write per page would.
+      if (requests.length > 0 || stoppedBy !== null || Date.now() - storedAt >= 1000) {
         await CursorCheckpoint.store(db, ERASURE_REACTOR, last);
         storedAt = Date.now();
       }
       position = last;
       notify();
+      if (stoppedBy !== null) throw stoppedBy;
       // The register's retention holds without erasures too.
       if (Date.now() - purgedAt >= 3_600_000) {
         await purgeErasureRegister(db, options.registerRetentionDays);

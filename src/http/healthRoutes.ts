@@ -46,6 +46,15 @@ export function healthRoutes(service: Service) {
       rebuilding,
       failing: lastError !== null,
     }));
+    // Everything that follows the ledger (relay, projections, the unionid and erasure reactors):
+    // a failing one does not make the instance unready — it still answers — but shows here.
+    const consumer = service.consumer.status();
+    checks.processors = consumer.processors.map(({ name, position, lastError }) => ({
+      name,
+      position,
+      lag: position === null ? null : Math.max(0, consumer.head - position),
+      failing: lastError !== null,
+    }));
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
@@ -86,6 +95,12 @@ const READY_EXAMPLE = {
       { name: 'identity-links', version: 3, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
       { name: 'follow-state', version: 2, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
     ],
+    processors: [
+      { name: 'outbox-relay:nats', position: 4822, lag: 0, failing: false },
+      { name: 'projections', position: 4822, lag: 0, failing: false },
+      { name: 'unionid-reactor', position: 4822, lag: 0, failing: false },
+      { name: 'erasure-reactor', position: 4822, lag: 0, failing: false },
+    ],
   },
 };
 
@@ -98,6 +113,12 @@ const NOT_READY_EXAMPLE = {
       { name: 'identity-links', version: 3, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
       { name: 'follow-state', version: 2, checkpoint: 4822, lag: 0, leader: true, rebuilding: null, failing: false },
     ],
+    processors: [
+      { name: 'outbox-relay:nats', position: 4790, lag: 32, failing: true },
+      { name: 'projections', position: 4822, lag: 0, failing: false },
+      { name: 'unionid-reactor', position: 4822, lag: 0, failing: false },
+      { name: 'erasure-reactor', position: 4801, lag: 21, failing: true },
+    ],
   },
 };
 
@@ -105,7 +126,7 @@ const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
     checks: z.record(z.string(), z.unknown()).openapi({
-      description: 'database (`ok`, `kind` or `error`: `unreachable`/`timeout`), migrations (`pending`), relay and projections (`failing` flags, never error texts)',
+      description: 'database (`ok`, `kind` or `error`: `unreachable`/`timeout`), migrations (`pending`), relay and projections (`failing` flags, never error texts), processors: everything that follows the ledger — relay, projections, unionid and erasure reactors — with position, lag and `failing` (reported, not part of readiness)',
     }),
   })
   .openapi('Readiness', { example: READY_EXAMPLE });

@@ -5,6 +5,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export type MetricSources = {
   jobs?: () => Promise<{ kind: string; appid: string; status: string; done: number; total: number | null }[]>;
   relay?: () => { publisher: string; leader: boolean; connected: boolean };
+  /** The ledger consumer's processors (relay, live projections, reactors): positions are known on the leader only. */
+  processors?: () => { head: number; processors: { name: string; position: number | null; lastError: string | null }[] };
 };
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -78,6 +80,33 @@ export function createMetrics() {
         const relay = sources.relay?.();
         this.reset();
         if (relay) this.set({ publisher: relay.publisher }, relay.leader ? 1 : 0);
+      },
+    }),
+    erasuresUnconfirmed: new Counter({
+      name: 'erasures_unconfirmed_total',
+      help: 'Unsubscribe pushes to plain-mode accounts not erased because WeChat did not confirm them (why: still_following, invalid_openid, rejected)',
+      labelNames: ['appid', 'why'],
+      registers: [registry],
+    }),
+    processorLag: new Gauge({
+      name: 'ledger_processor_lag_events',
+      help: "Ledger head minus each ledger-consumer processor's position (outbox relay, projections, unionid and erasure reactors), on the instance that leads",
+      labelNames: ['processor'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const status = sources.processors?.();
+        for (const p of status?.processors ?? []) if (p.position !== null) this.set({ processor: p.name }, Math.max(0, status!.head - p.position));
+      },
+    }),
+    processorFailing: new Gauge({
+      name: 'ledger_processor_failing',
+      help: "1 while a ledger-consumer processor's last try failed (it is retried after a pause; the reason is in the log)",
+      labelNames: ['processor'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const p of sources.processors?.().processors ?? []) this.set({ processor: p.name }, p.lastError === null ? 0 : 1);
       },
     }),
     buildInfo: new Gauge({ name: 'identity_ledger_build_info', help: 'Always 1: the version (package.json) and revision (LEDGER_REVISION, set at image build) running', labelNames: ['version', 'revision'], registers: [registry] }),

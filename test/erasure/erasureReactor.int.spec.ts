@@ -5,6 +5,8 @@ import { createErasureReactor, ERASURE_REACTOR } from '../../src/erasure/erasure
 import { createLedgerConsumer } from '../../src/ledger/consumer/ledgerConsumer.ts';
 import { openTestLedger, type TestLedger } from '../support/testDatabase.ts';
 import { subscribed, unsubscribed } from '../support/newEvents.ts';
+import { WechatApiError } from '../../src/wechat/api/errcodes.ts';
+import { until } from '../support/until.ts';
 
 /**
  * The erasure reactor erases the people whose withdrawal pushes their account's policy says to,
@@ -60,5 +62,76 @@ describe('the erasure reactor (PostgreSQL)', () => {
     await runReactor();
     expect(await liveKeys('wxoa', 'o-1')).toBe(1);
     expect((await env.ledger.read({ type: 'identity.erased' })).length).toBe(erasedBefore);
+  });
+
+  const wechatError = (kind: 'invalid_openid' | 'upstream_failure', errcode: number | null) =>
+    new WechatApiError({ kind, errcode, errmsg: kind, api: 'user_info', appid: 'wxplain' });
+
+  it("an unsubscribe WeChat refuses to answer for (40003) is not confirmed and does not stop the erasures after it", async () => {
+    await env.ledger.append([subscribed('wxplain', 'p-1', 'pk1', at(100)), subscribed('wxplain', 'p-2', 'pk2', at(101))]);
+    // A forged push names an openid WeChat does not know; the real unsubscribe comes after it.
+    await env.ledger.append([unsubscribed('wxplain', 'p-forged', 'pu0', at(110))]);
+    await env.ledger.append([unsubscribed('wxplain', 'p-1', 'pu1', at(111))]);
+    const asked: string[] = [];
+    const unconfirmed: string[] = [];
+    const consumer = createLedgerConsumer({ ledger: env.ledger, name: `erasures-${Math.random()}`, safetyPollMs: 60_000 });
+    const reactor = createErasureReactor({
+      consumer,
+      ledger: env.ledger,
+      policyOf: () => DEFAULT_ERASURE_POLICY,
+      registerRetentionDays: 30,
+      confirmUnsubscribe: async (_appid, openid) => {
+        asked.push(openid);
+        if (openid === 'p-forged') throw wechatError('invalid_openid', 40003);
+        return true;
+      },
+      onUnconfirmed: (_appid, why) => void unconfirmed.push(why),
+    });
+    consumer.start();
+    await reactor.idle();
+    const failing = consumer.status().processors.find((p) => p.name === ERASURE_REACTOR)!.lastError;
+    await consumer.stop();
+    expect(unconfirmed).toEqual(['invalid_openid']);
+    expect(asked.filter((openid) => openid === 'p-forged')).toEqual(['p-forged']); // asked once, not forever
+    expect(failing).toBeNull();
+    expect([await liveKeys('wxplain', 'p-1'), await liveKeys('wxplain', 'p-2')]).toEqual([0, 1]);
+  });
+
+  it('while WeChat cannot be asked, the withdrawals before the unanswered one are erased, it is retried with a growing pause, and erased once WeChat answers', async () => {
+    await env.ledger.append([subscribed('wxplain', 'q-1', 'qk1', at(200)), subscribed('wxplain', 'q-2', 'qk2', at(201))]);
+    await env.ledger.append([unsubscribed('wxplain', 'q-1', 'qu1', at(210)), unsubscribed('wxplain', 'q-2', 'qu2', at(211))]);
+    const tries: number[] = [];
+    let down = true;
+    const consumer = createLedgerConsumer({ ledger: env.ledger, name: `erasures-${Math.random()}`, safetyPollMs: 60_000, retryMs: 20 });
+    const reactor = createErasureReactor({
+      consumer,
+      ledger: env.ledger,
+      policyOf: () => DEFAULT_ERASURE_POLICY,
+      registerRetentionDays: 30,
+      maxRetryMs: 160,
+      confirmUnsubscribe: async (_appid, openid) => {
+        if (openid !== 'q-2') return true;
+        tries.push(Date.now());
+        if (down) throw wechatError('upstream_failure', null);
+        return true;
+      },
+    });
+    consumer.start();
+    try {
+      await until(() => tries.length >= 5, 10_000, 'five tries of the unanswered confirmation');
+      // q-1 came before the unanswered one: erased already; q-2 waits, and the reactor says it is failing.
+      expect(await liveKeys('wxplain', 'q-1')).toBe(0);
+      expect(await liveKeys('wxplain', 'q-2')).toBe(1);
+      expect(consumer.status().processors.find((p) => p.name === ERASURE_REACTOR)!.lastError).toMatch(/upstream_failure/);
+      // The pauses grow (20, 40, 80, 160 ms, then stay at the cap), not one try per retryMs.
+      const gaps = tries.slice(1).map((t, i) => t - tries[i]!);
+      expect(gaps[3]!).toBeGreaterThan(gaps[0]!);
+      down = false;
+      await reactor.idle();
+      expect(await liveKeys('wxplain', 'q-2')).toBe(0);
+      expect(consumer.status().processors.find((p) => p.name === ERASURE_REACTOR)!.lastError).toBeNull();
+    } finally {
+      await consumer.stop();
+    }
   });
 });

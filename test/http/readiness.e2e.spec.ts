@@ -3,7 +3,10 @@ import { startE2E, OA, type E2E } from '../support/e2eHarness.ts';
 import { startThrowawayNats } from '../support/throwawayNats.ts';
 import { until } from '../support/until.ts';
 
-type Readiness = { status: string; checks: { database: { ok: boolean }; relay: Record<string, unknown>; projections: Record<string, unknown>[] } };
+type Readiness = {
+  status: string;
+  checks: { database: { ok: boolean }; relay: Record<string, unknown>; projections: Record<string, unknown>[]; processors: { name: string; lag: number | null; failing: boolean }[] };
+};
 
 describe('/readyz', () => {
   let e2e: E2E;
@@ -38,6 +41,13 @@ describe('/readyz', () => {
     expect(body.checks.relay).toMatchObject({ connected: false, failing: true });
     expect(text).not.toContain(relay().lastError!);
     expect(text).not.toMatch(/lastError|ECONNREFUSED|TIMEOUT|CONNECTION_REFUSED/i);
+    // Every follower of the ledger is listed, the failing one flagged, and /metrics says the same.
+    const processors = Object.fromEntries(body.checks.processors.map((p) => [p.name, p.failing]));
+    expect(processors).toEqual({ 'outbox-relay:nats': true, projections: false, 'unionid-reactor': false, 'erasure-reactor': false });
+    const metrics = await (await fetch(`${e2e.url}/metrics`)).text();
+    expect(metrics).toMatch(/ledger_processor_failing\{processor="outbox-relay:nats"\} 1/);
+    expect(metrics).toMatch(/ledger_processor_failing\{processor="erasure-reactor"\} 0/);
+    expect(metrics).toMatch(/ledger_processor_lag_events\{processor="erasure-reactor"\} \d+/);
 
     await nats.start();
     await until(async () => relay().cursor === (await e2e.server.service.ledger.head()), 30_000, 'the relay to catch up');

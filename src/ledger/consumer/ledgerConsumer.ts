@@ -51,6 +51,8 @@ type Lane<P extends LedgerPage> = {
   /** It has handled everything committed before announcement number `caughtUpAt`; null: not known to be caught up. */
   caughtUpAt: number | null;
   lastError: string | null;
+  /** Failures in a row (reset by a success): how long the next pause is, for a processor with `maxRetryMs`. */
+  failures: number;
 };
 
 type Read<P> = { page: P; announcedAtStart: number };
@@ -109,13 +111,12 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
   function run(lane: Lane<P>, work: () => Promise<void>): void {
     lane.busy = true;
     const running: Promise<void> = work()
-      .then(() => {
-        lane.lastError = null;
-      })
       .catch((error: unknown) => {
         lane.loaded = false;
         lane.caughtUpAt = null;
-        lane.retryAt = Date.now() + retryMs;
+        lane.failures++;
+        const cap = lane.processor.maxRetryMs ?? retryMs;
+        lane.retryAt = Date.now() + Math.min(cap, retryMs * 2 ** Math.min(lane.failures - 1, 20));
         lane.lastError = fail(error, lane.processor.name);
       })
       .finally(() => {
@@ -129,6 +130,9 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
   function deliver(lane: Lane<P>, delivery: Delivery<P>, last: number, announcedAtStart: number): void {
     run(lane, async () => {
       const reached = await lane.processor.handle(delivery);
+      // Only a handled page clears a failure: a checkpoint load between two failed tries does not.
+      lane.failures = 0;
+      lane.lastError = null;
       lane.position = reached;
       if (reached === null) return;
       if (reached > last) lane.caughtUpAt = null;
@@ -180,6 +184,8 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
         lane.position = await lane.processor.checkpoint();
         lane.loaded = true;
         lane.caughtUpAt = null;
+        // Following nothing, it is handed no page that could clear an earlier failure.
+        if (lane.position === null) lane.lastError = null;
       });
     }
     let due = lanes.filter(
@@ -290,7 +296,7 @@ export function createLedgerConsumer<P extends LedgerPage = LedgerPage>(options:
   const consumer: LedgerConsumer<P> = {
     name,
     add(processor) {
-      lanes.push({ processor, position: null, loaded: false, busy: false, retryAt: 0, caughtUpAt: null, lastError: null });
+      lanes.push({ processor, position: null, loaded: false, busy: false, retryAt: 0, caughtUpAt: null, lastError: null, failures: 0 });
       wake.wake();
     },
     start() {

@@ -41,6 +41,13 @@ export type Processor<P extends LedgerPage = LedgerPage> = {
    * more. Throwing means "retry later from my checkpoint".
    */
   handle(delivery: Delivery<P>): Promise<number | null>;
+  /**
+   * After failures in a row, the pause before the next try doubles from the consumer's retry
+   * pause up to this (ms); the first success resets it. Unset: the consumer's pause, always. For
+   * a processor whose failures can last (an outside service down) and whose every try costs a
+   * page read and outside calls.
+   */
+  readonly maxRetryMs?: number;
   /** On an instance that does not lead, at each attempt for the lock: refresh what it reports. */
   observe?(): Promise<void>;
   /** This instance stops leading (or stops): drop what is held in memory; the next leader resumes from the checkpoint. */
