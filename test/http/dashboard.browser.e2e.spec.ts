@@ -129,6 +129,29 @@ describe.skipIf(!chromiumPresent)('the dashboard in a browser (Chromium, Postgre
     await page.close();
   });
 
+  it('shows a failing projection as failing in the pipeline table (red team 2, F5)', async () => {
+    // The page reads /v1/projections as served; one projection's `failing` is turned on in transit.
+    const served = await json(await e2e.api('/v1/projections', { key: READ_KEY }));
+    expect(served.projections[0]).toHaveProperty('failing', false);
+    expect(served.projections[0]).not.toHaveProperty('lastError');
+    const failingName = served.projections[0].name as string;
+    const page = await browser.newPage();
+    await page.route('**/v1/projections', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Json;
+      body.projections = body.projections.map((p: Json) => (p.name === failingName ? { ...p, failing: true } : p));
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${e2e.url}/dashboard`);
+    await page.fill('#key', READ_KEY);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    const states = await page.$$eval('#lag tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-name'), row.cells[2]?.textContent, row.cells[2]?.className]));
+    expect(states).toContainEqual([`projection ${failingName}`, 'failing', 'failing']);
+    for (const [name, state] of states) if (name !== `projection ${failingName}` && name!.startsWith('projection ')) expect(state, name!).toBe('ok');
+    await page.close();
+  });
+
   it('a wrong key is refused and the page asks again', async () => {
     const page = await browser.newPage();
     await page.goto(`${e2e.url}/dashboard`);

@@ -133,10 +133,12 @@ function renderLag(projections, ready) {
   const relay = ready?.checks?.relay;
   const rows = [
     ...(relay ? [{ name: 'outbox relay (NATS)', lag: relay.lag, state: relay.failing ? 'failing' : relay.connected === false ? 'disconnected' : 'ok' }] : []),
-    ...projections.projections.map((p) => ({ name: `projection ${p.name}`, lag: p.lag, state: p.lastError ? 'failing' : p.rebuilding ? `rebuilding v${p.rebuilding.version}` : 'ok' })),
+    ...projections.projections.map((p) => ({ name: `projection ${p.name}`, lag: p.lag, state: p.failing ? 'failing' : p.rebuilding ? `rebuilding v${p.rebuilding.version}` : 'ok' })),
   ];
+  // /v1/projections says `failing` (a flag, like /readyz): the error text stays in the service log.
   fillTable('lag', rows, (row, r) => {
     row.dataset.name = r.name;
+    row.dataset.state = r.state;
     cell(row, r.name);
     cell(row, fmt.format(r.lag), 'num').dataset.field = 'lag';
     cell(row, r.state, r.state === 'ok' ? '' : 'failing');
