@@ -27,7 +27,7 @@ export const ERROR_CATALOG = {
   unauthorized: { status: [401], meaning: 'no `Authorization: Bearer <key>` header, or an unknown key', example: 'an API key is required (Authorization: Bearer <key>)' },
   forbidden_host: {
     status: [403],
-    meaning: 'demo configuration only: the `Host` header is not localhost, 127.0.0.1 or [::1] with the service port (DNS rebinding), or a /v1 request has an `Origin` of another site',
+    meaning: 'demo configuration only: the `Host` header is not localhost, 127.0.0.1 or [::1] with the service port (DNS rebinding), or a request (on any path, the WeChat callback included) has an `Origin` of another site or `null`',
     example: 'the demo configuration answers only requests to localhost, 127.0.0.1 or [::1] on its own port (Host header)',
   },
   forbidden: {
