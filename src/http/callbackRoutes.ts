@@ -114,7 +114,7 @@ function warnAboutMissingOriginalIds(service: Service): void {
 function documentCallbacks(app: OpenAPIHono): void {
   const signed = {
     signature: z.string().openapi({ description: 'sha1 of the sorted token, timestamp and nonce', example: 'f464b24fc39322e44b38aa78f5edd27bd1441696' }),
-    timestamp: z.string().openapi({ description: 'seconds since the epoch; within `wechat.timestampToleranceSeconds` of our clock', example: '1714036504' }),
+    timestamp: z.string().openapi({ description: 'seconds since the epoch, canonical decimal (no leading zero or sign); within `wechat.timestampToleranceSeconds` of our clock', example: '1714036504' }),
     nonce: z.string().openapi({ example: '1514711492' }),
   };
   const params = appidParam(EXAMPLE.oaAppid, 'the configured Official Account or mini program this URL was saved for (its `token` signs)');

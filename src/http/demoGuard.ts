@@ -9,7 +9,12 @@ const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\])(?::(\d{1,5}))?$/i;
  * loaded, and the browser sends the page's requests there as same-origin). Such requests carry
  * the attacker's name in `Host`, so on the demo configuration only `localhost`, `127.0.0.1` or
  * `[::1]` with the port the request arrived on are answered (403 `forbidden_host` otherwise),
- * and on /v1 a browser request from another origin (`Origin` not this host) is refused too.
+ * and a browser request from another origin (`Origin` not this host, or `null`) is refused too,
+ * on every path. Not only /v1: the demo's callback token and EncodingAESKey are published as
+ * well, so any page the developer visits could sign and encrypt a push in JS and post it
+ * (no-cors, text/plain) to /wechat/:appid/callback — forged follows and unsubscribes, and the
+ * erasures they lead to (red team 2, F4). WeChat's servers are not browsers and send no
+ * `Origin`; the service's own pages (/docs, /dashboard) send their own host, which passes.
  */
 export function demoGuard(configuredPort: number): MiddlewareHandler {
   return async (c, next) => {
@@ -22,8 +27,8 @@ export function demoGuard(configuredPort: number): MiddlewareHandler {
       throw new HttpError(403, 'forbidden_host', 'the demo configuration answers only requests to localhost, 127.0.0.1 or [::1] on its own port (Host header)');
     }
     const origin = c.req.header('origin');
-    if (origin !== undefined && c.req.path.startsWith('/v1/') && originHost(origin) !== host.toLowerCase()) {
-      throw new HttpError(403, 'forbidden_host', 'the demo configuration refuses cross-origin browser requests to /v1 (Origin is not this host)');
+    if (origin !== undefined && originHost(origin) !== host.toLowerCase()) {
+      throw new HttpError(403, 'forbidden_host', 'the demo configuration refuses cross-origin browser requests (Origin is not this host)');
     }
     await next();
   };

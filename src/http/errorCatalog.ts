@@ -27,7 +27,7 @@ export const ERROR_CATALOG = {
   unauthorized: { status: [401], meaning: 'no `Authorization: Bearer <key>` header, or an unknown key', example: 'an API key is required (Authorization: Bearer <key>)' },
   forbidden_host: {
     status: [403],
-    meaning: 'demo configuration only: the `Host` header is not localhost, 127.0.0.1 or [::1] with the service port (DNS rebinding), or a /v1 request has an `Origin` of another site',
+    meaning: 'demo configuration only: the `Host` header is not localhost, 127.0.0.1 or [::1] with the service port (DNS rebinding), or a request (on any path, the WeChat callback included) has an `Origin` of another site or `null`',
     example: 'the demo configuration answers only requests to localhost, 127.0.0.1 or [::1] on its own port (Host header)',
   },
   forbidden: {
@@ -55,10 +55,10 @@ export const ERROR_CATALOG = {
   invalid_signature: { status: [403], meaning: '`signature` (or `msg_signature` over the ciphertext) does not match the account token', example: 'signature does not match' },
   stale_timestamp: {
     status: [403],
-    meaning: '`timestamp` is not seconds since the epoch, or further than `wechat.timestampToleranceSeconds` from our clock',
+    meaning: '`timestamp` is not seconds since the epoch in canonical decimal (digits, no leading zero or sign), or further than `wechat.timestampToleranceSeconds` from our clock',
     example: 'timestamp is more than 300s from now',
   },
-  replayed_nonce: { status: [403], meaning: 'this signed URL (timestamp, nonce, signature) already carried a different document', example: 'this signed URL was already used with a different body' },
+  replayed_nonce: { status: [403], meaning: 'this signed URL (its signature, whichever way timestamp and nonce split the signed digits) already carried a different document', example: 'this signed URL was already used with a different body' },
   encryption_required: {
     status: [403],
     meaning: 'a push without `Encrypt` to an account in `compatible` or `safe` mode',

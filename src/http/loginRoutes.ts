@@ -122,7 +122,7 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
         requireScope,
         'write',
         { accepted: true, checks: ['body appid'], rule: "accepted; the body's `appid` must be one of the key's (403 `forbidden` otherwise)." },
-        "Records `login.recorded` (and `unionid.resolved` via `report` when a unionid is given) for a login the app checked itself, e.g. with its own code2Session. Its unionid ranks below what WeChat said. The answer's `position` is the ledger position to pass as `minPosition` for read-your-writes.",
+        "Records `login.recorded` (and `unionid.resolved` via `report` when a unionid is given) for a login the app checked itself, e.g. with its own code2Session. Its unionid ranks below what WeChat said. The answer's `position` is the ledger position to pass as `minPosition` for read-your-writes. A report dated at or before an erasure of this person (within `erasure.registerRetentionDays`) is not recorded — it would bring them back: `recorded: false`, `reason: predates_erasure`, and `position` is the ledger head. Your app holds that openid and must delete its own copy too; a report dated after the erasure is a new login and is recorded (a new subject).",
       ),
       request: {
         body: { content: { 'application/json': { schema: ReportedLoginBody } }, required: true },
@@ -136,12 +136,24 @@ export function loginRoutes(service: Service, requireScope: ReturnType<typeof cr
       },
       responses: {
         200: {
-          description: 'recorded',
+          description: 'recorded, or (`recorded: false`) not recorded because it predates an erasure of this person',
           content: {
             'application/json': {
-              schema: LoginAnswerSchema.extend({ position: z.number().int().openapi({ description: 'the ledger position of the login, for `minPosition`', example: 4822 }) }).openapi({
-                example: { openid: EXAMPLE.mpOpenid, unionid: EXAMPLE.unionid, position: 4822 },
-              }),
+              schema: LoginAnswerSchema.extend({
+                unionid: z.string().nullable().openapi({ description: 'the reported unionid as recorded; null when none was reported, or the report was not recorded', example: EXAMPLE.unionid }),
+                position: z.number().int().openapi({ description: 'the ledger position of the login, for `minPosition`; the ledger head when it was not recorded', example: 4822 }),
+                recorded: z.boolean().openapi({ description: 'false: the report predates an erasure of this person and was not recorded (see `reason`)', example: true }),
+                reason: z.enum(['predates_erasure']).optional().openapi({
+                  description: 'only when `recorded` is false: the report is dated at or before an erasure of this person (`erasure.registerRetentionDays`); delete your copy too',
+                }),
+              }).openapi({ example: { openid: EXAMPLE.mpOpenid, unionid: EXAMPLE.unionid, position: 4822, recorded: true } }),
+              examples: {
+                recorded: { summary: 'recorded', value: { openid: EXAMPLE.mpOpenid, unionid: EXAMPLE.unionid, position: 4822, recorded: true } },
+                predatesErasure: {
+                  summary: 'not recorded: dated before an erasure of this person',
+                  value: { openid: EXAMPLE.mpOpenid, unionid: null, position: 4822, recorded: false, reason: 'predates_erasure' },
+                },
+              },
             },
           },
         },

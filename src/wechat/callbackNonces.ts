@@ -5,8 +5,8 @@ import { LedgerUnavailableError } from '../ledger/ledgerErrors.ts';
 import { SignatureError } from './errors.ts';
 
 /**
- * Remembers every signed callback URL `(timestamp, nonce, signature)` for as long as its
- * timestamp is accepted, with a digest of the account and the exact bytes it carried, in the
+ * Remembers every signed callback URL — keyed on what its signature covers (nonceKey) — for as
+ * long as its timestamp is accepted, with a digest of the account and the exact bytes it carried, in the
  * database, so every instance sees it. In plain mode `signature` does not cover the body:
  * without this, one URL from a proxy or access log lets anyone post any body until the timestamp
  * window closes.
@@ -80,7 +80,7 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
           insert into callback_nonces as n (key, content_digest, expires_at)
           select ${nonceKey(claim)}::bytea, ${digest}::bytea, ${nonceExpiry(claim.timestamp, options.toleranceSeconds, nowMs)}::timestamptz
           from (select set_config('synchronous_commit', 'off', true)) as async_commit
-          on conflict (key) do update set expires_at = n.expires_at
+          on conflict (key) do update set expires_at = greatest(n.expires_at, excluded.expires_at)
           returning n.content_digest = ${digest}::bytea as same`.execute(db);
         same = rows[0]?.same;
       } catch (error) {
@@ -99,15 +99,19 @@ export function createCallbackNonces(db: Db, options: CallbackNoncesOptions): Ca
 }
 
 /**
- * One fixed-size key for the signed URL's three parts — not the appid (see above). The signature
- * is lowercased: it is compared case-insensitively, so `ABC…` and `abc…` are the same URL and
- * must not be two entries. The domain prefix keeps these keys apart from the per-appid keys of
- * earlier versions, which simply expire with their window.
+ * One fixed-size key for what the signature covers — not the raw `(timestamp, nonce)` pair, and
+ * not the appid (see above). `signature` is sha1 over token, timestamp and nonce *sorted and
+ * joined without separators*, so other splits of the same digits (`0` moved from the nonce to
+ * the timestamp, the two swapped, …) verify with the same signature: keyed on the raw strings,
+ * each split was a new, unspent URL that could carry any body in plain mode (red team 2, F2).
+ * The signature names the joined string (for one token), so keying on it makes every split of
+ * one captured URL the same claim; WeChat's retries (same URL, same bytes) are still the same
+ * document. Lowercased: it is compared case-insensitively, so `ABC…` and `abc…` are one URL. The
+ * domain prefix keeps these keys apart from earlier versions' keys, which expire with their window.
  */
 export function nonceKey(claim: Pick<NonceClaim, 'timestamp' | 'nonce' | 'signature'>): Buffer {
-  return createHash('sha256')
-    .update(['url/2', claim.timestamp, claim.nonce, claim.signature.toLowerCase()].join('\u0000'), 'utf8')
-    .digest();
+  // timestamp and nonce are deliberately not hashed: how they split the signed digits is not signed.
+  return createHash('sha256').update(`url/3\u0000${claim.signature.toLowerCase()}`, 'utf8').digest();
 }
 
 /** HMAC-SHA256 of the account and the content under `key` (tests; the service uses its pseudonyms). */

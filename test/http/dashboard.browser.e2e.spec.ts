@@ -129,6 +129,52 @@ describe.skipIf(!chromiumPresent)('the dashboard in a browser (Chromium, Postgre
     await page.close();
   });
 
+  it('shows a failing projection as failing in the pipeline table (red team 2, F5)', async () => {
+    // The page reads /v1/projections as served; one projection's `failing` is turned on in transit.
+    const served = await json(await e2e.api('/v1/projections', { key: READ_KEY }));
+    expect(served.projections[0]).toHaveProperty('failing', false);
+    expect(served.projections[0]).not.toHaveProperty('lastError');
+    const failingName = served.projections[0].name as string;
+    const page = await browser.newPage();
+    await page.route('**/v1/projections', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.json()) as Json;
+      body.projections = body.projections.map((p: Json) => (p.name === failingName ? { ...p, failing: true } : p));
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(`${e2e.url}/dashboard`);
+    await page.fill('#key', READ_KEY);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    const states = await page.$$eval('#lag tbody tr', (rows) => rows.map((row) => [row.getAttribute('data-name'), row.cells[2]?.textContent, row.cells[2]?.className]));
+    expect(states).toContainEqual([`projection ${failingName}`, 'failing', 'failing']);
+    for (const [name, state] of states) if (name !== `projection ${failingName}` && name!.startsWith('projection ')) expect(state, name!).toBe('ok');
+    await page.close();
+  });
+
+  it('shows bidi and other control characters in a scene escaped, so they cannot reorder the text (red team 2, F6)', async () => {
+    const scenes = { reversed: 'qrscene_\u202Egnp.exe', isolated: 'a\u2067b\u2069c\u200Fd\u0007' };
+    await e2e.server.service.ledger.append(
+      Object.entries(scenes).map(([name, eventKey], n) => ({
+        type: 'follow.subscribed' as const,
+        data: { appid: OA.appid, openid: `o-bidi-${n}`, scene: eventKey.replace(/^qrscene_/, ''), eventKey },
+        meta: { source: 'webhook' as const, idempotencyKey: `bidi-${name}` },
+      })),
+    );
+    await e2e.server.service.projections.waitFor(await e2e.server.service.ledger.head());
+    const page = await browser.newPage();
+    await page.goto(`${e2e.url}/dashboard`);
+    await page.fill('#key', READ_KEY);
+    await page.click('#key-form button[type=submit]');
+    await page.waitForSelector('body[data-loaded]', { timeout: 15_000 });
+    const shown = await page.$$eval('#scenes tbody tr[data-bucket="scene"]', (rows) => rows.map((row) => [row.getAttribute('data-scene'), row.cells[0]!.textContent]));
+    const textOf = (scene: string) => shown.find(([recorded]) => recorded === scene)?.[1];
+    expect(textOf('\u202Egnp.exe')).toBe('[U+202E]gnp.exe');
+    expect(textOf('a\u2067b\u2069c\u200Fd\u0007')).toBe('a[U+2067]b[U+2069]c[U+200F]d[U+0007]');
+    for (const [, text] of shown) expect(text).not.toMatch(/[\u0000-\u001f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    await page.close();
+  });
+
   it('a wrong key is refused and the page asks again', async () => {
     const page = await browser.newPage();
     await page.goto(`${e2e.url}/dashboard`);

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 import { startServer } from '../../src/serve.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { buildPush } from '../../src/simulator/pushSender.ts';
 
 const reachable = (host: string, port: number) =>
   new Promise<boolean>((resolve) => {
@@ -71,6 +72,40 @@ describe('the service on the demo configuration', () => {
       }
       // …same-origin ones (the service's own /docs) are not.
       expect((await ask('/v1/events?limit=1', { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}` })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('refuses a cross-origin push to the callback: its token and key are published, so any page could sign one (red team 2, F4)', async () => {
+    const config = loadConfig({ env: { LEDGER_DATA_DIR: 'memory://', PORT: '0' } });
+    const server = await startServer(config, { logger: createLogger({ level: 'silent' }) });
+    const oa = config.accounts.find((account) => account.kind === 'oa')!;
+    const account = { appid: oa.appid, token: oa.token!, encodingAESKey: oa.encodingAESKey!, originalId: oa.originalId!, format: 'xml' as const, mode: 'safe' as const };
+    /** What a page's no-cors `fetch(…, { method: 'POST', body })` sends: text/plain, its own Origin. */
+    const post = (openid: string, origin?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const push = buildPush(account, { event: 'subscribe', openid, eventKey: 'qrscene_from-a-web-page' });
+        const path = `/wechat/${oa.appid}/callback?${new URLSearchParams(push.query)}`;
+        const headers = { host: `127.0.0.1:${server.port}`, 'content-type': 'text/plain;charset=UTF-8', ...(origin ? { origin } : {}) };
+        const req = request({ host: '127.0.0.1', port: server.port, path, method: 'POST', headers }, (res) => {
+          let body = '';
+          res.on('data', (chunk) => (body += String(chunk)));
+          res.on('end', () => resolve({ status: res.statusCode!, body }));
+        });
+        req.on('error', reject);
+        req.end(push.body);
+      });
+    try {
+      for (const origin of ['http://evil.example', 'null', `http://localhost:${server.port + 1}`]) {
+        const answer = await post(`o-forged-${origin.length}`, origin);
+        expect(answer.status, origin).toBe(403);
+        expect(JSON.parse(answer.body).error.code, origin).toBe('forbidden_host');
+        expect(await server.service.ledger.read({ openid: `o-forged-${origin.length}` })).toEqual([]);
+      }
+      // WeChat sends no Origin: its pushes are answered as ever.
+      expect(await post('o-from-wechat')).toEqual({ status: 200, body: 'success' });
+      expect((await server.service.ledger.read({ openid: 'o-from-wechat' })).length).toBe(1);
     } finally {
       await server.close();
     }

@@ -40,4 +40,33 @@ describe('reported logins against what WeChat says', () => {
     const recent = await report({ openid: 'o-claim-time', occurredAt: new Date(Date.now() - 3_600_000).toISOString() });
     expect(recent.status).toBe(200);
   });
+
+  it('says when a report predating an erasure is not recorded, with the head as position — never another event\'s (red team 2, F3)', async () => {
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    expect(await json(await report({ openid: 'o-claim-erased', unionid: 'u-claim-erased' }))).toMatchObject({ recorded: true });
+    expect((await e2e.api('/v1/erasures', { method: 'POST', body: JSON.stringify({ appid: MP.appid, openid: 'o-claim-erased' }) })).status).toBe(201);
+    // Someone else's event is the head now: the dropped report must not be answered with it as "its" position.
+    expect(await json(await report({ openid: 'o-claim-bystander' }))).toMatchObject({ recorded: true });
+    const head = await e2e.server.service.ledger.head();
+
+    const late = await report({ openid: 'o-claim-erased', unionid: 'u-claim-erased', occurredAt: anHourAgo });
+    expect(late.status).toBe(200);
+    expect(await json(late)).toEqual({ openid: 'o-claim-erased', unionid: null, position: head, recorded: false, reason: 'predates_erasure' });
+    expect(await e2e.server.service.ledger.head()).toBe(head);
+    // The head is a valid minPosition, and the person stays erased.
+    expect((await e2e.api(`/v1/accounts/${MP.appid}/users/o-claim-erased?minPosition=${head}`)).status).toBe(404);
+
+    // The same report for someone never seen is recorded, at its own position.
+    const fresh = await json(await report({ openid: 'o-claim-never-seen', occurredAt: anHourAgo }));
+    expect(fresh).toEqual({ openid: 'o-claim-never-seen', unionid: null, position: head + 1, recorded: true });
+    const [event] = await e2e.server.service.ledger.read({ openid: 'o-claim-never-seen' });
+    expect(event).toMatchObject({ type: 'login.recorded', position: head + 1 });
+
+    // A dropped report spends no Idempotency-Key (so write scope alone could already tell): the
+    // answer says no more than the key's own writes show.
+    const keyed = (openid: string) =>
+      e2e.api('/v1/logins', { method: 'POST', body: JSON.stringify({ appid: MP.appid, openid, occurredAt: anHourAgo }), headers: { 'idempotency-key': 'k-claim-erased' } });
+    expect(await json(await keyed('o-claim-erased'))).toMatchObject({ recorded: false });
+    expect(await json(await keyed('o-claim-after'))).toMatchObject({ recorded: true });
+  });
 });

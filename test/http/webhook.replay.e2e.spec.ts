@@ -78,6 +78,28 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     expect((await eventsOf('o-bytes-safe')).map((e) => e.type)).toEqual(['follow.subscribed']);
   });
 
+  it('treats every split of a signed URL as the same URL: swapped or leading-zero timestamp and nonce are refused (red team 2, F2)', async () => {
+    const openid = 'o-split';
+    // The signature sorts and joins timestamp and nonce without a separator. A nonce that looks
+    // like a timestamp lets the two be swapped, inside the window, under the same signature.
+    const timestamp = Math.floor(Date.now() / 1000);
+    const captured = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: String(timestamp + 1) });
+    expect(await deliver(e2e.url, captured)).toMatchObject({ status: 200, code: 'success' });
+    const unsubscribe = forged(captured, pushFields(oa, { event: 'unsubscribe', openid }));
+    const swapped = { ...unsubscribe, query: { ...captured.query, timestamp: String(timestamp + 1), nonce: String(timestamp) } };
+    expect(await deliver(e2e.url, swapped)).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    expect(await deliver(second.url, swapped)).toMatchObject({ status: 403, code: 'replayed_nonce' });
+    // The same bytes on the swapped URL are the same claim: answered like WeChat's retry, deduped.
+    expect(await deliver(e2e.url, { ...captured, query: swapped.query })).toMatchObject({ status: 200, code: 'success' });
+
+    // A nonce that starts and ends with `0`: its last `0` moved to the front of the timestamp.
+    const zeros = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: '0123450' });
+    expect(await deliver(e2e.url, zeros)).toMatchObject({ status: 200, code: 'success' });
+    const leadingZero = { ...forged(zeros, pushFields(oa, { event: 'unsubscribe', openid })), query: { ...zeros.query, timestamp: `0${timestamp}`, nonce: '012345' } };
+    expect(await deliver(e2e.url, leadingZero)).toMatchObject({ status: 403, code: 'stale_timestamp' });
+    expect((await eventsOf(openid)).map((e) => e.type)).toEqual(['follow.subscribed']);
+  });
+
   it('stores only a keyed digest of what a URL carried: a database reader cannot confirm a guess of a push', async () => {
     const push = buildPush(oa, { event: 'unsubscribe', openid: 'o-guessed' });
     expect(await deliver(e2e.url, push)).toMatchObject({ status: 200, code: 'success' });

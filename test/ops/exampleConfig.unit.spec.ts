@@ -30,6 +30,12 @@ describe('ledger.config.example.json', () => {
     expect(config.usingDemoConfig).toBe(false);
   });
 
+  it('keeps the callback timestamp window (300 s): without it a captured plain-mode URL carries any body a day later, and every split of it is usable (red team 2, F2)', () => {
+    const raw = JSON.parse(readFileSync(path, 'utf8')) as { wechat: Record<string, unknown> };
+    expect(raw.wechat).not.toHaveProperty('timestampToleranceSeconds');
+    expect(loadConfig({ configPath: path, env }).wechat.timestampToleranceSeconds).toBe(300);
+  });
+
   it('keeps every secret out of the file: each one is a ${NAME} reference', () => {
     const raw = JSON.parse(readFileSync(path, 'utf8')) as { accounts: Record<string, string>[]; apiKeys: { key: string }[]; sessionKeySecret: string };
     const secrets = [...raw.accounts.flatMap((a) => [a.secret, a.token, a.encodingAESKey]), raw.apiKeys[0]!.key, raw.sessionKeySecret].filter((v) => v !== undefined);

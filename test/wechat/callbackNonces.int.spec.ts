@@ -5,19 +5,18 @@ import type { Database, Db } from '../../src/ledger/database.ts';
 import { LedgerUnavailableError } from '../../src/ledger/ledgerErrors.ts';
 import { createCallbackNonces, keyedContentDigest, type NonceClaim } from '../../src/wechat/callbackNonces.ts';
 import { SignatureError } from '../../src/wechat/errors.ts';
+import { computeSignature } from '../../src/wechat/signature.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
 import { until } from '../support/until.ts';
 
 const contentDigest = keyedContentDigest(Buffer.alloc(32, 9));
 let serial = 0;
-const claimOf = (content: string, extra: Partial<NonceClaim> = {}): NonceClaim => ({
-  appid: 'wxnonce',
-  timestamp: String(Math.floor(Date.now() / 1000)),
-  nonce: `n${++serial}`,
-  signature: 'a'.repeat(40),
-  content,
-  ...extra,
-});
+/** A claim as the route makes it: signed (the memory is keyed on the signature) unless `extra` says otherwise. */
+const claimOf = (content: string, extra: Partial<NonceClaim> = {}): NonceClaim => {
+  const timestamp = extra.timestamp ?? String(Math.floor(Date.now() / 1000));
+  const nonce = extra.nonce ?? String(++serial);
+  return { appid: 'wxnonce', timestamp, nonce, signature: computeSignature('noncetoken', timestamp, nonce), content, ...extra };
+};
 const refusal = async (promise: Promise<unknown>) => {
   try {
     await promise;
@@ -44,9 +43,11 @@ describe.each(['postgres', 'pglite'] as const)('callback nonces on %s', (kind) =
     await nonces.claim(first);
     await nonces.claim({ ...first, signature: first.signature.toUpperCase() });
     expect(await refusal(nonces.claim({ ...first, content: '<xml>unsubscribe, CreateTime 9999</xml>' }))).toBe('replayed_nonce');
-    expect(await refusal(nonces.claim({ ...first, signature: 'A'.repeat(40), content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
-    // Another nonce or timestamp is another URL.
-    await nonces.claim({ ...first, nonce: `${first.nonce}x`, content: '<xml>other</xml>' });
+    expect(await refusal(nonces.claim({ ...first, signature: first.signature.toUpperCase(), content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
+    // Another split of the same signed string (here: timestamp and nonce swapped) is the same URL.
+    expect(await refusal(nonces.claim({ ...first, timestamp: first.nonce, nonce: first.timestamp, content: '<xml>forged</xml>' }))).toBe('replayed_nonce');
+    // Another nonce or timestamp is another signed URL.
+    await nonces.claim(claimOf('<xml>other</xml>', { timestamp: first.timestamp, nonce: `${first.nonce}1` }));
     // Another app is not: the URL is spent, whichever account it is posted to, even with the same bytes.
     expect(await refusal(nonces.claim({ ...first, appid: 'wxother' }))).toBe('replayed_nonce');
   });

@@ -1,19 +1,33 @@
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { keyedContentDigest, nonceExpiry, nonceKey, UNBOUNDED_MEMORY_SECONDS } from '../../src/wechat/callbackNonces.ts';
+import { computeSignature } from '../../src/wechat/signature.ts';
 
 const url = { appid: 'wxa', timestamp: '1750000000', nonce: '42', signature: 'ab12cd' };
 
 describe('callback nonces: what is remembered, and for how long', () => {
-  it('is one key per signed URL (timestamp, nonce, signature) whatever the account, whatever case the hex signature was sent in', () => {
+  it('is one key per signature — what the signature covers — whatever the account, whatever case the hex signature was sent in', () => {
     expect(nonceKey(url)).toEqual(nonceKey({ ...url, signature: 'AB12CD' }));
     // The signature does not name the account: the same URL posted to another appid is the same URL.
     expect(nonceKey({ ...url, appid: 'wxb' } as typeof url)).toEqual(nonceKey(url));
-    for (const other of [{ timestamp: '1750000001' }, { nonce: '43' }, { signature: 'ab12ce' }]) {
-      expect(nonceKey({ ...url, ...other })).not.toEqual(nonceKey(url));
+    expect(nonceKey({ ...url, signature: 'ab12ce' })).not.toEqual(nonceKey(url));
+  });
+
+  it('makes every split of one signed URL the same claim: the signature joins timestamp and nonce without a separator (red team 2, F2)', () => {
+    const token = 'QDG6eK';
+    const timestamp = '1796323000';
+    const nonce = '372549413';
+    const signature = computeSignature(token, timestamp, nonce);
+    const splits = [
+      { timestamp: nonce, nonce: timestamp }, // swapped: sorting makes the order irrelevant
+      { timestamp: '17963230003', nonce: '72549413' }, // digits moved from the nonce to the timestamp
+      { timestamp: '179632', nonce: '3000372549413' }, // and the other way
+    ];
+    for (const split of splits) {
+      expect(computeSignature(token, split.timestamp, split.nonce)).toBe(signature);
+      expect(nonceKey({ ...split, signature })).toEqual(nonceKey({ timestamp, nonce, signature }));
     }
-    // Parts are separated, so moving characters between them makes another key.
-    expect(nonceKey({ ...url, timestamp: '175000000', nonce: '042' })).not.toEqual(nonceKey(url));
+    expect(nonceKey({ timestamp, nonce: '372549414', signature: computeSignature(token, timestamp, '372549414') })).not.toEqual(nonceKey({ timestamp, nonce, signature }));
   });
 
   const contentDigest = keyedContentDigest(Buffer.alloc(32, 1)) as (appid: string, content: string) => Buffer;

@@ -240,9 +240,26 @@ describe('decodePush: message mode (the console\'s 消息加解密方式)', () =
 
   it('refuses a timestamp that is not seconds since the epoch, with or without a window', () => {
     const request = plain(officialAccountEvents.subscribe);
-    const query = { ...request.query, timestamp: '1714037059.5' };
-    const signed = { ...request, query: { ...query, signature: computeSignature(request.account.token, query.timestamp, query.nonce!) } };
-    expect(failure(() => decodePush({ ...signed, timestampToleranceSeconds: null })).code).toBe('stale_timestamp');
+    for (const timestamp of ['1714037059.5', '01714037059', '+1714037059', '-1714037059', '0', '1714037059000000']) {
+      const query = { ...request.query, timestamp };
+      const signed = { ...request, query: { ...query, signature: computeSignature(request.account.token, query.timestamp, query.nonce!) } };
+      expect(failure(() => decodePush({ ...signed, timestampToleranceSeconds: null })), timestamp).toEqual({ code: 'stale_timestamp', status: 403 });
+    }
+  });
+
+  it('refuses a leading-zero split of a signed URL: the same signature, the nonce\'s `0` moved to the timestamp (red team 2, F2)', () => {
+    const request = plain(officialAccountEvents.subscribe);
+    const now = 1714037059_000;
+    const nonce = '0123450';
+    const signature = computeSignature(request.account.token, '1714037059', nonce);
+    const split = { signature, timestamp: '01714037059', nonce: '012345' };
+    // The split verifies with the same signature (which is why the timestamp's form must be checked)…
+    expect(computeSignature(request.account.token, split.timestamp, split.nonce)).toBe(signature);
+    expect(decodePush({ ...request, query: { ...request.query, signature, timestamp: '1714037059', nonce }, timestampToleranceSeconds: 300, now }).kind).toBe('subscribe');
+    // …and is refused, inside the window as outside it.
+    for (const tolerance of [300, null]) {
+      expect(failure(() => decodePush({ ...request, query: { ...request.query, ...split }, timestampToleranceSeconds: tolerance, now }))).toEqual({ code: 'stale_timestamp', status: 403 });
+    }
   });
 });
 

@@ -31,6 +31,17 @@ function beijingDay(offsetDays = 0) {
   return new Date(Date.now() + 8 * 3600_000 + offsetDays * 86_400_000).toISOString().slice(0, 10);
 }
 
+/**
+ * Scene strings come from outside (a QR code's `EventKey`): bidi controls in them (U+202A–U+202E,
+ * U+2066–U+2069, U+200E/U+200F, U+061C) would reorder what the page shows — `qrscene_\u202Egnp.exe`
+ * reads as `exe.png` — and other control characters would be invisible. They are shown as
+ * `[U+202E]`, so what is displayed is what was recorded. (The row's `data-scene` keeps it exact.)
+ */
+const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+function visible(text) {
+  return text.replace(HIDDEN, (c) => `[U+${c.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}]`);
+}
+
 function cell(row, text, className) {
   const td = document.createElement('td');
   td.textContent = text;
@@ -109,7 +120,7 @@ function renderScenes(scenes) {
   fillTable('scenes', scenes.scenes, (row, s) => {
     row.dataset.bucket = s.bucket;
     if (s.scene !== null) row.dataset.scene = s.scene;
-    const name = cell(row, s.bucket === 'scene' ? s.scene : s.bucket === 'none' ? '(no scene)' : '(erased)');
+    const name = cell(row, s.bucket === 'scene' ? visible(s.scene) : s.bucket === 'none' ? '(no scene)' : '(erased)');
     if (s.bucket !== 'scene') name.className = 'bucket';
     cell(row, fmt.format(s.new), 'num').dataset.field = 'new';
     cell(row, fmt.format(s.lost), 'num').dataset.field = 'lost';
@@ -133,10 +144,12 @@ function renderLag(projections, ready) {
   const relay = ready?.checks?.relay;
   const rows = [
     ...(relay ? [{ name: 'outbox relay (NATS)', lag: relay.lag, state: relay.failing ? 'failing' : relay.connected === false ? 'disconnected' : 'ok' }] : []),
-    ...projections.projections.map((p) => ({ name: `projection ${p.name}`, lag: p.lag, state: p.lastError ? 'failing' : p.rebuilding ? `rebuilding v${p.rebuilding.version}` : 'ok' })),
+    ...projections.projections.map((p) => ({ name: `projection ${p.name}`, lag: p.lag, state: p.failing ? 'failing' : p.rebuilding ? `rebuilding v${p.rebuilding.version}` : 'ok' })),
   ];
+  // /v1/projections says `failing` (a flag, like /readyz): the error text stays in the service log.
   fillTable('lag', rows, (row, r) => {
     row.dataset.name = r.name;
+    row.dataset.state = r.state;
     cell(row, r.name);
     cell(row, fmt.format(r.lag), 'num').dataset.field = 'lag';
     cell(row, r.state, r.state === 'ok' ? '' : 'failing');
