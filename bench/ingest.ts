@@ -63,9 +63,11 @@ export async function main(args: string[]): Promise<void> {
       const { url } = await service.receive<{ type: string; url: string }>('listening');
       rows.push(await measure('service: POST /wechat/:appid/callback', url, serviceDatabase.url, service.pid, plan));
       service.send({ type: 'stats' });
-      const stats = await service.receive<{ type: string; head: number; verified: { ok: boolean }; resolver: { pending: number; active: number; dropped: number } }>('stats');
+      const stats = await service.receive<{ type: string; head: number; verified: { ok: boolean }; resolver: { pending: number; active: number; dropped: number }; erasure: { caughtUp: boolean; seconds: number; failing: string | null } }>('stats');
       const byType = await countEvents(serviceDatabase.url);
       console.error(`  ledger: ${stats.head} events (${byType}), chain ${stats.verified.ok ? 'verifies' : 'DOES NOT VERIFY'}; unionid lookups pending ${stats.resolver.pending}, dropped ${stats.resolver.dropped}`);
+      const { erasure } = stats;
+      console.error(`  erasure reactor: ${erasure.caughtUp ? `caught up ${erasure.seconds.toFixed(1)} s after the load` : `NOT caught up ${erasure.seconds.toFixed(0)} s after the load`}${erasure.failing ? `; failing: ${erasure.failing}` : ''}`);
       if (!stats.verified.ok) throw new Error(`ledger does not verify: ${JSON.stringify(stats.verified)}`);
     } finally {
       await service.stop();

@@ -23,9 +23,14 @@ onParentMessage(
       server = await startServer(config);
       sendToParent({ type: 'listening', url: server.url });
     } else if (message.type === 'stats') {
-      const { ledger, unionidReactor } = server!.service;
+      const { ledger, unionidReactor, erasureReactor, consumer } = server!.service;
+      // After the load: how long the erasure reactor takes to erase the run's unsubscribers (the
+      // account's default policy erases them), bounded so a stuck reactor shows as one.
+      const started = performance.now();
+      const caughtUp = await Promise.race([erasureReactor.idle().then(() => true), new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 120_000))]);
+      const erasure = { caughtUp, seconds: (performance.now() - started) / 1000, failing: consumer.status().processors.find((p) => p.name === 'erasure-reactor')?.lastError ?? null };
       const verified = await ledger.verify();
-      sendToParent({ type: 'stats', head: await ledger.head(), verified, resolver: unionidReactor!.stats() });
+      sendToParent({ type: 'stats', head: await ledger.head(), verified, resolver: unionidReactor!.stats(), erasure });
     }
   },
   async () => {

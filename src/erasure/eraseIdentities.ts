@@ -80,12 +80,19 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
     const liveKey = new Map(liveRows.map((row) => [row.subject, row.id]));
     const restarted = await startedAfter(trx, planned.filter((p) => p.request.withdrawnAt !== undefined).map((p) => ({ subjects: p.subjects.map((s) => s.subject), after: p.request.withdrawnAt! })));
 
+    // Two withdrawals of one person can share a call (a reconciliation's unfollow and the late
+    // push, say): the first request that covers a subject erases and announces it, the others
+    // only register it.
+    const claimed = new Map<string, string>(); // subject → the id of the request that erases it
     const chosen = planned.map((p) => {
       const covered = p.subjects.filter((s) => !(p.request.withdrawnAt !== undefined && restarted.has(`${p.request.withdrawnAt}:${s.subject}`)));
-      const live = covered.filter((s) => liveKey.has(s.subject)).map((s): ErasedSubject => ({ ...s, keyId: liveKey.get(s.subject)! }));
+      const own = covered.filter((s) => !claimed.has(s.subject));
+      const shared = covered.filter((s) => claimed.has(s.subject));
+      for (const s of own) claimed.set(s.subject, p.id);
+      const live = own.filter((s) => liveKey.has(s.subject)).map((s): ErasedSubject => ({ ...s, keyId: liveKey.get(s.subject)! }));
       // Announced on the bus: every identity the ledger held readable data about, keyed or not.
-      const announced = [...live, ...covered.filter((s) => !liveKey.has(s.subject) && s.seen).map((s): ErasedSubject => ({ ...s, keyId: null }))];
-      return { ...p, covered, live, announced, skip: announced.length === 0 && !p.request.recordAlways };
+      const announced = [...live, ...own.filter((s) => !liveKey.has(s.subject) && s.seen).map((s): ErasedSubject => ({ ...s, keyId: null }))];
+      return { ...p, covered, shared, live, announced, skip: announced.length === 0 && !p.request.recordAlways };
     });
     const acting = chosen.filter((c) => !c.skip);
     if (acting.length === 0) return { results: chosen.map(() => null), forgotten: [] as ErasedSubject[] };
@@ -104,7 +111,7 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
     const identitiesOf = (subjects: readonly ErasedSubject[]) => subjects.filter((s): s is ErasedSubject & { openid: string } => s.openid !== null).map((s) => ({ appid: s.appid, openid: s.openid }));
     const identities = identitiesOf(acting.flatMap((c) => c.covered));
     const projectionRows = await eraseProjectionRows(trx, identities);
-    await redactFollowerRows(trx, acting.flatMap((c) => c.covered).map((s) => ({ appid: s.appid, subject: s.subject })));
+    await redactFollowerRows(trx, [...new Map(acting.flatMap((c) => c.covered).map((s) => [s.subject, { appid: s.appid, subject: s.subject }])).values()]);
     const sessions = new Set<string>();
     if (identities.length > 0) {
       const { rows } = await sql<{ appid: string; openid: string }>`
@@ -116,14 +123,22 @@ export async function eraseMany(ledger: Ledger, requests: readonly ErasureReques
 
     // Every covered identity, and the unionid of a unionid erasure: a late fact naming it
     // (under an identity the ledger did not know yet, say) is dropped too.
-    const registered = acting.flatMap((c) => [
-      ...c.covered.map((s) => ({ subject: s.subject, appid: s.appid, at: c.erasedAt.toISOString(), id: c.id })),
-      ...('unionid' in c.request.target ? [{ subject: privacy.pseudonyms.unionid(c.request.target.unionid), appid: '', at: c.erasedAt.toISOString(), id: c.id }] : []),
-    ]);
+    const registered = [
+      // A later withdrawal of someone an earlier request of this call erased: its time counts too.
+      ...chosen.filter((c) => c.skip).flatMap((c) => c.shared.map((s) => ({ subject: s.subject, appid: s.appid, at: c.erasedAt.toISOString(), id: claimed.get(s.subject)! }))),
+      ...acting.flatMap((c) => [
+        ...c.covered.map((s) => ({ subject: s.subject, appid: s.appid, at: c.erasedAt.toISOString(), id: claimed.get(s.subject) ?? c.id })),
+        ...('unionid' in c.request.target ? [{ subject: privacy.pseudonyms.unionid(c.request.target.unionid), appid: '', at: c.erasedAt.toISOString(), id: c.id }] : []),
+      ]),
+    ];
+    // One row per subject (an upsert may not touch a row twice): the latest erasure time wins.
+    const latest = new Map<string, (typeof registered)[number]>();
+    for (const r of registered) if (!latest.has(r.subject) || Date.parse(latest.get(r.subject)!.at) < Date.parse(r.at)) latest.set(r.subject, r);
+    const register = [...latest.values()];
     await sql`
       insert into erasure_register (subject, appid, erased_at, erasure_id)
-      select s, a, t, i from unnest(${registered.map((r) => r.subject)}::text[], ${registered.map((r) => r.appid)}::text[],
-                                    ${registered.map((r) => r.at)}::timestamptz[], ${registered.map((r) => r.id)}::uuid[]) as r(s, a, t, i)
+      select s, a, t, i from unnest(${register.map((r) => r.subject)}::text[], ${register.map((r) => r.appid)}::text[],
+                                    ${register.map((r) => r.at)}::timestamptz[], ${register.map((r) => r.id)}::uuid[]) as r(s, a, t, i)
       on conflict (subject) do update set erased_at = greatest(erasure_register.erased_at, excluded.erased_at), erasure_id = excluded.erasure_id`.execute(trx);
     await purgeErasureRegister(trx, retentionDays);
 

@@ -134,4 +134,20 @@ describe('the erasure reactor (PostgreSQL)', () => {
       await consumer.stop();
     }
   });
+
+  it('two withdrawals of one person in one page (a reconciliation found the unfollow, then the late push) erase them once', async () => {
+    await env.ledger.append([subscribed('wxoa', 'd-1', 'dk1', at(300)), subscribed('wxoa', 'd-2', 'dk2', at(301))]);
+    await env.ledger.append([{ ...unsubscribed('wxoa', 'd-1', 'du1r', at(310)), meta: { source: 'reconciliation', idempotencyKey: 'du1r' } }]);
+    const later = at(312);
+    await env.ledger.append([unsubscribed('wxoa', 'd-1', 'du1', later), unsubscribed('wxoa', 'd-2', 'du2', at(313))]);
+    const erasedBefore = (await env.ledger.read({ type: 'identity.erased' })).length;
+    await runReactor();
+    expect([await liveKeys('wxoa', 'd-1'), await liveKeys('wxoa', 'd-2')]).toEqual([0, 0]);
+    // One identity.erased each, and the register holds the later withdrawal's time.
+    expect((await env.ledger.read({ type: 'identity.erased' })).length - erasedBefore).toBe(2);
+    const subject = (await env.ledger.privacy()).pseudonyms.subject('wxoa', 'd-1');
+    const { rows } = await sql<{ erased_at: Date }>`select erased_at from erasure_register where subject = ${subject}`.execute(env.storage.db);
+    expect(rows[0]!.erased_at.toISOString()).toBe(later);
+    expect(await env.ledger.verify()).toMatchObject({ ok: true });
+  });
 });
