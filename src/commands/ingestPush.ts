@@ -3,7 +3,7 @@ import type { LedgerEvent } from '../ledger/events.ts';
 import type { CallbackNonces } from '../wechat/callbackNonces.ts';
 import { checkCreateTime } from '../wechat/checkCreateTime.ts';
 import { checkRecipient } from '../wechat/checkRecipient.ts';
-import { openPush, type DecodePushInput } from '../wechat/decodePush.ts';
+import { openVerifiedPush, type DecodePushInput } from '../wechat/decodePush.ts';
 import { verifyCallbackUrl } from '../wechat/verifyUrl.ts';
 import type { Push } from '../wechat/pushes.ts';
 import { pushToEvents } from './pushToEvents.ts';
@@ -26,7 +26,7 @@ export async function ingestPush(deps: { ledger: Ledger; nonces: CallbackNonces 
   // The signed URL is spent before the body is parsed or acted on: a body that fails parsing or
   // a later check still uses it up, so a captured URL cannot be tried again with other bodies.
   await deps.nonces.claim({ appid: input.account.appid, timestamp, nonce: input.query.nonce!, signature: input.query.signature!, content: `POST\u0000${input.body}` }, now);
-  const { push } = openPush({ ...input, now });
+  const { push } = openVerifiedPush({ ...input, now });
   checkCreateTime(push, timestamp, now);
   checkRecipient(push, input.account);
   const events = pushToEvents(input.account.appid, push);

@@ -4,8 +4,8 @@ import { createMessageCrypto } from './messageCrypto.ts';
 import { parseJson } from './parseJson.ts';
 import { parseXml } from './parseXml.ts';
 import { parsePush, type Push } from './pushes.ts';
-import { verifyMsgSignature, verifySignature } from './signature.ts';
-import { checkTimestamp } from './checkTimestamp.ts';
+import { verifyMsgSignature } from './signature.ts';
+import { verifyCallbackUrl } from './verifyUrl.ts';
 
 // The GET handshake belongs to the same callback URL; callers may import it from here.
 export { verifyUrl } from './verifyUrl.ts';
@@ -60,14 +60,18 @@ export function decodePush(input: DecodePushInput): Push {
 
 /** decodePush, also returning the trusted document (for the replay check, callbackNonces.ts). */
 export function openPush(input: DecodePushInput): OpenedPush {
-  const { account, query, maxBytes } = input;
   // `signature` comes with every push in every mode; checking it first means an unauthenticated
   // caller learns nothing about how we parse.
-  if (!verifySignature(account.token, query.timestamp, query.nonce, query.signature)) {
-    throw new SignatureError('invalid_signature', 'signature does not match');
-  }
-  checkTimestamp(query.timestamp ?? '', input.timestampToleranceSeconds, input.now ?? Date.now());
+  verifyCallbackUrl({ token: input.account.token, query: input.query, timestampToleranceSeconds: input.timestampToleranceSeconds, now: input.now });
+  return openVerifiedPush(input);
+}
 
+/**
+ * openPush for a caller that has already checked the URL with verifyCallbackUrl (ingestPush,
+ * which spends the URL between the two): decrypts and parses, checking only `msg_signature`.
+ */
+export function openVerifiedPush(input: DecodePushInput): OpenedPush {
+  const { account, query, maxBytes } = input;
   const format = pickFormat(input.contentType, input.format);
   const outer = parseBody(input.body, format, maxBytes);
   const encrypt = outer.Encrypt;

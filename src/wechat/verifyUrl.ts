@@ -2,19 +2,16 @@ import { PayloadError, SignatureError } from './errors.ts';
 import { checkTimestamp } from './checkTimestamp.ts';
 import { verifySignature } from './signature.ts';
 
-export interface VerifyUrlInput {
+export interface VerifyCallbackUrlInput {
   token: string;
-  query: { signature?: string; timestamp?: string; nonce?: string; echostr?: string };
+  query: { signature?: string | undefined; timestamp?: string | undefined; nonce?: string | undefined };
   /** As for pushes (decodePush): a verification URL signs exactly what a push URL signs. */
   timestampToleranceSeconds?: number | null | undefined;
   now?: number | undefined;
 }
 
-export interface VerifyCallbackUrlInput {
-  token: string;
-  query: { signature?: string | undefined; timestamp?: string | undefined; nonce?: string | undefined };
-  timestampToleranceSeconds?: number | null | undefined;
-  now?: number | undefined;
+export interface VerifyUrlInput extends VerifyCallbackUrlInput {
+  query: VerifyCallbackUrlInput['query'] & { echostr?: string | undefined };
 }
 
 /**
