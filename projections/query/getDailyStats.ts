@@ -55,6 +55,7 @@ export async function getDailyStats(db: Queryable, appid: string, from: string, 
   const totals = { new: 0, lost: 0, reconciledIn: 0, reconciledOut: 0, erasedFollowing: 0, net: 0, erasures: 0, total: 0 };
   const days = daysBetween(from, to).map((day): DayStats => {
     const row = byDay.get(day);
+    const net = row ? netOf(row) : 0;
     const stats = {
       day,
       new: row?.new ?? 0,
@@ -62,8 +63,8 @@ export async function getDailyStats(db: Queryable, appid: string, from: string, 
       reconciledIn: row?.reconciled_in ?? 0,
       reconciledOut: row?.reconciled_out ?? 0,
       erasedFollowing: row?.erased_following ?? 0,
-      net: row ? netOf(row) : 0,
-      total: (total += row ? netOf(row) : 0),
+      net,
+      total: (total += net),
       erasures: row?.erasures ?? 0,
     };
     for (const name of ['new', 'lost', 'reconciledIn', 'reconciledOut', 'erasedFollowing', 'net', 'erasures'] as const) totals[name] += stats[name];

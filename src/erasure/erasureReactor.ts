@@ -60,17 +60,15 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
     waiters = waiters.filter((waiter) => (position !== null && position >= waiter.until ? (waiter.resolve(), false) : true));
   };
 
-  let retryError: unknown = null;
-  /** WeChat's word on an unsubscribe: confirmed, a "no" (why), or "retry" (`retryError` says why). */
-  async function confirmation(appid: string, openid: string): Promise<'confirmed' | 'retry' | string> {
+  /** WeChat's word on an unsubscribe: confirmed, a "no" (why), or a failure to retry after. */
+  async function confirmation(appid: string, openid: string): Promise<'confirmed' | string | { retry: unknown }> {
     const asked = options.confirmUnsubscribe?.(appid, openid);
     if (asked === undefined) return 'confirmed';
     try {
       return (await asked) ? 'confirmed' : 'still_following';
     } catch (error) {
       if (error instanceof WechatApiError && PERMANENT_REFUSALS.has(error.kind)) return error.kind;
-      retryError = error;
-      return 'retry';
+      return { retry: error };
     }
   }
 
@@ -99,9 +97,9 @@ export function createErasureReactor(options: ErasureReactorOptions): { processo
         const erasedAt = new Date(Math.min(Date.parse(event.occurredAt), Date.now()));
         if (event.type === 'follow.unsubscribed' && event.meta.source === 'webhook') {
           const verdict = await confirmation(called.appid, called.openid);
-          if (verdict === 'retry') {
+          if (typeof verdict === 'object') {
             // Everything before this event is done; this one waits for WeChat to answer.
-            stoppedBy = retryError;
+            stoppedBy = verdict.retry;
             last = event.position - 1;
             break;
           }
