@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { errorResponses } from './schemas.ts';
+import { assetNotFound, cachedFileReader } from './staticAssets.ts';
 
 const here = join(dirname(fileURLToPath(import.meta.url)), 'dashboard');
 const uplot = dirname(createRequire(import.meta.url).resolve('uplot'));
@@ -36,15 +36,7 @@ const SECURITY_HEADERS = {
 export function dashboardRoutes() {
   const app = new OpenAPIHono();
   documentDashboard(app);
-  const cache = new Map<string, Promise<Buffer>>();
-  const load = (path: string) => {
-    let body = cache.get(path);
-    if (!body) {
-      body = readFile(path);
-      cache.set(path, body);
-    }
-    return body;
-  };
+  const load = cachedFileReader();
 
   app.get('/dashboard', async (c) => {
     for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
@@ -54,7 +46,7 @@ export function dashboardRoutes() {
   app.get('/dashboard/assets/:file', async (c) => {
     const file = c.req.param('file');
     const asset = Object.hasOwn(ASSETS, file) ? ASSETS[file] : undefined;
-    if (!asset) return c.json({ error: { code: 'not_found', message: `no such asset: ${file}` } }, 404);
+    if (!asset) return assetNotFound(c, file);
     c.header('content-type', asset.type);
     c.header('x-content-type-options', 'nosniff');
     // The page's own files change with a deploy: revalidate them; a day is fine for the library.

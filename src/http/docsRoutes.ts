@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { swaggerUI } from '@hono/swagger-ui';
 import { errorResponses } from './schemas.ts';
+import { assetNotFound, cachedFileReader } from './staticAssets.ts';
 
 /** Where the page's assets are served from: `${ASSETS}/swagger-ui-dist/<file>`, as @hono/swagger-ui builds the URLs. */
 const ASSETS = '/docs';
@@ -23,22 +23,17 @@ export function docsRoutes() {
   const app = new OpenAPIHono();
   documentDocs(app);
   const dist = dirname(createRequire(import.meta.url).resolve('swagger-ui-dist'));
-  const cache = new Map<string, Promise<Buffer>>();
+  const load = cachedFileReader();
 
   app.get('/docs', swaggerUI({ url: '/openapi.json', baseUrl: ASSETS, validatorUrl: 'none', title: 'WeChat identity ledger API' }));
   app.get(`${ASSETS}/swagger-ui-dist/:file`, async (c) => {
     const file = c.req.param('file');
     const type = Object.hasOwn(FILES, file) ? FILES[file] : undefined;
-    if (!type) return c.json({ error: { code: 'not_found', message: `no such asset: ${file}` } }, 404);
-    let body = cache.get(file);
-    if (!body) {
-      body = readFile(join(dist, file));
-      cache.set(file, body);
-    }
+    if (!type) return assetNotFound(c, file);
     c.header('content-type', type);
     // The file changes only with the package version, which a deploy changes; a day is plenty.
     c.header('cache-control', 'public, max-age=86400');
-    return c.body(new Uint8Array(await body));
+    return c.body(new Uint8Array(await load(join(dist, file))));
   });
   return app;
 }
