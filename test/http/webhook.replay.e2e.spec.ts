@@ -83,7 +83,9 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     // The signature sorts and joins timestamp and nonce without a separator. A nonce that looks
     // like a timestamp lets the two be swapped, inside the window, under the same signature.
     const timestamp = Math.floor(Date.now() / 1000);
-    const captured = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: String(timestamp + 1) });
+    // Both subscribes carry one CreateTime (the same push, signed twice), whatever second the test
+    // runs into: WeChat's dedupe key makes the second a repeat, so only the URLs are under test.
+    const captured = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: String(timestamp + 1), now: timestamp * 1000 });
     expect(await deliver(e2e.url, captured)).toMatchObject({ status: 200, code: 'success' });
     const unsubscribe = forged(captured, pushFields(oa, { event: 'unsubscribe', openid }));
     const swapped = { ...unsubscribe, query: { ...captured.query, timestamp: String(timestamp + 1), nonce: String(timestamp) } };
@@ -93,7 +95,7 @@ describe('captured callback URLs (plain mode): bound in time and in use', () => 
     expect(await deliver(e2e.url, { ...captured, query: swapped.query })).toMatchObject({ status: 200, code: 'success' });
 
     // A nonce that starts and ends with `0`: its last `0` moved to the front of the timestamp.
-    const zeros = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: '0123450' });
+    const zeros = buildPush(oa, { event: 'subscribe', openid }, { timestamp: String(timestamp), nonce: '0123450', now: timestamp * 1000 });
     expect(await deliver(e2e.url, zeros)).toMatchObject({ status: 200, code: 'success' });
     const leadingZero = { ...forged(zeros, pushFields(oa, { event: 'unsubscribe', openid })), query: { ...zeros.query, timestamp: `0${timestamp}`, nonce: '012345' } };
     expect(await deliver(e2e.url, leadingZero)).toMatchObject({ status: 403, code: 'stale_timestamp' });
