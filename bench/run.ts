@@ -11,6 +11,7 @@ const benchmarks: Record<string, { about: string; load: () => Promise<Benchmark>
   query: { about: 'user/unionid/follow-status queries over 100k people: max sustained open-loop rate vs a prepared primary-key SELECT, p99 at half of it', load: () => import('./query.ts') },
   parse: { about: 'XML/JSON push parsing of 1 MiB hostile bodies (unterminated CDATA, open tags, deep JSON …): ms each', load: () => import('./parse.ts') },
   stats: { about: 'the dashboard\'s stats queries over a 1M-follower account (daily-stats rows generated in SQL) vs their SQL prepared, and the follower scan they avoid', load: () => import('./stats.ts') },
+  'first-start': { about: 'the embedded service\'s peak and resident memory on a first start (PGlite template) and a later one, vs PGlite\'s initdb alone', load: () => import('./firstStart.ts') },
   lag: { about: 'event → NATS publish lag (recordedAt → JetStream consumer) under the ingest load: p50/p99 per event', load: () => import('./lag.ts') },
 };
 

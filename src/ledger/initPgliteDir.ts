@@ -2,16 +2,35 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { readTemplate, unpackTemplate, type TemplateLocation } from './pgliteTemplate.ts';
+
+export type InitOutcome = 'existing' | 'template' | 'initdb';
 
 /**
- * Runs PGlite's initdb for a fresh data directory in a worker thread, so the memory it takes is
+ * Makes `dataDir` a PGlite cluster if it is not one yet: from the bundled template
+ * (pgliteTemplate.ts) when it matches the installed PGlite, else — with a warning saying why — by
+ * running initdb.
+ */
+export async function initPgliteDir(dataDir: string, startParams: string[], template?: TemplateLocation): Promise<InitOutcome> {
+  if (existsSync(join(dataDir, 'PG_VERSION'))) return 'existing';
+  const found = readTemplate(template);
+  if ('tar' in found) {
+    await unpackTemplate(found.tar, dataDir);
+    return 'template';
+  }
+  process.emitWarning(`${found.unusable}; running initdb instead (a first start then takes ~0.9 GB for a moment)`, { code: 'LEDGER_PGLITE_TEMPLATE' });
+  await runInitdb(dataDir, startParams);
+  return 'initdb';
+}
+
+/**
+ * The fallback: runs PGlite's initdb for a fresh data directory in a worker thread, so the memory it takes is
  * gone when the worker exits. Done in the service's own thread, initdb leaves two WebAssembly
  * instances of its own (a scratch PGlite and initdb itself, ~600 MB of WebAssembly memory
  * between them, measured) that V8 frees only on a full GC — which an idle service may not run
  * for a long time: the first start sat at ~880 MB RSS against ~420 MB for every later one.
  */
-export async function initPgliteDir(dataDir: string, startParams: string[]): Promise<void> {
-  if (existsSync(join(dataDir, 'PG_VERSION'))) return;
+export async function runInitdb(dataDir: string, startParams: string[]): Promise<void> {
   // Resolved here, not in the worker: the worker's eval code resolves from the working directory.
   const pglite = createRequire(import.meta.url).resolve('@electric-sql/pglite');
   const worker = new Worker(
