@@ -33,7 +33,7 @@ const MINIMAL_LABEL = 'minimal handler: one INSERT per push';
  * process only coordinates; all three share the machine's cores with PostgreSQL.
  *
  *   npm run bench -- ingest [--seconds=10] [--warmup=3] [--connections=64] [--mode=safe|plain]
- *                           [--nats=nats://127.0.0.1:4222] [--log=info]
+ *                           [--nats=nats://127.0.0.1:4222] [--log=info] [--split]
  */
 export async function main(args: string[]): Promise<void> {
   const flags = benchFlags(args);
@@ -43,10 +43,13 @@ export async function main(args: string[]): Promise<void> {
   const mode = flags.string('mode', 'safe');
   const natsUrl = flags.string('nats', '') || null;
   const logLevel = flags.string('log', 'info');
+  // --split: the webhook in an api instance (LEDGER_ROLE=api), the ledger's followers (relay,
+  // projections, reactors) in a second, `all` instance that gets no pushes.
+  const split = flags.string('split', 'false') === 'true';
   // Enough unique pushes for 20k/s; past that the sequence wraps and every push is a repeat.
   const count = flags.number('pushes', Math.ceil(20_000 * (seconds + warmup)));
   console.log(`ingest: ${await machineInfo(ADMIN_URL)}; load average ${loadavg()[0]!.toFixed(1)} at start`);
-  console.log(`${connections} connections, ${seconds} s after ${warmup} s warm-up, ${mode}-mode XML pushes, ${natsUrl ? `NATS JetStream at ${natsUrl}` : 'no NATS (in-process bus)'}, service log level ${logLevel} (to /dev/null)\n`);
+  console.log(`${connections} connections, ${seconds} s after ${warmup} s warm-up, ${mode}-mode XML pushes, ${natsUrl ? `NATS JetStream at ${natsUrl}` : 'no NATS (in-process bus)'}, service log level ${logLevel} (to /dev/null)${split ? ', split: an api instance takes the pushes, an all instance follows the ledger' : ''}\n`);
 
   const load = startBenchChild('ingestLoad.ts');
   const rows: Measured[] = [];
@@ -57,13 +60,22 @@ export async function main(args: string[]): Promise<void> {
     console.error(`  ${count} signed pushes built in ${(buildMs / 1000).toFixed(1)} s`);
 
     const serviceDatabase = await createBenchDatabase('bench_ingest');
+    const start = { type: 'start', databaseUrl: serviceDatabase.url, natsUrl, apiBase: simulatorUrl };
+    // Started first, so it leads the ledger's followers from the start.
+    const worker = split ? startBenchChild('ingestService.ts', { env: { LOG_LEVEL: logLevel, HOST: '127.0.0.1' } }) : null;
     const service = startBenchChild('ingestService.ts', { env: { LOG_LEVEL: logLevel, HOST: '127.0.0.1' } });
     try {
-      service.send({ type: 'start', databaseUrl: serviceDatabase.url, natsUrl, apiBase: simulatorUrl });
+      if (worker) {
+        worker.send({ ...start, role: 'all' });
+        await worker.receive('listening');
+      }
+      service.send({ ...start, role: split ? 'api' : 'all' });
       const { url } = await service.receive<{ type: string; url: string }>('listening');
-      rows.push(await measure('service: POST /wechat/:appid/callback', url, serviceDatabase.url, service.pid, plan));
-      service.send({ type: 'stats' });
-      const stats = await service.receive<{ type: string; head: number; verified: { ok: boolean }; resolver: { pending: number; active: number; dropped: number }; erasure: { caughtUp: boolean; seconds: number; failing: string | null } }>('stats');
+      rows.push(await measure(split ? 'service (api instance): POST /wechat/:appid/callback' : 'service: POST /wechat/:appid/callback', url, serviceDatabase.url, service.pid, plan, worker?.pid));
+      // The reactors' figures come from the instance that runs them.
+      const follower = worker ?? service;
+      follower.send({ type: 'stats' });
+      const stats = await follower.receive<{ type: string; head: number; verified: { ok: boolean }; resolver: { pending: number; active: number; dropped: number }; erasure: { caughtUp: boolean; seconds: number; failing: string | null } }>('stats');
       const byType = await countEvents(serviceDatabase.url);
       console.error(`  ledger: ${stats.head} events (${byType}), chain ${stats.verified.ok ? 'verifies' : 'DOES NOT VERIFY'}; unionid lookups pending ${stats.resolver.pending}, dropped ${stats.resolver.dropped}`);
       const { erasure } = stats;
@@ -71,6 +83,7 @@ export async function main(args: string[]): Promise<void> {
       if (!stats.verified.ok) throw new Error(`ledger does not verify: ${JSON.stringify(stats.verified)}`);
     } finally {
       await service.stop();
+      await worker?.stop();
       await serviceDatabase.drop();
     }
 
@@ -93,10 +106,10 @@ export async function main(args: string[]): Promise<void> {
   const handler = rows.find((m) => m.label === MINIMAL_LABEL)!.result;
   const rateOf = (result: LoadResult) => result.ok / result.seconds;
   printTable(
-    ['what', 'pushes/s', '× handler', 'p50 ms', 'p99 ms', 'p99 × handler', 'max ms', 'not success', 'server CPU', 'load CPU', 'postgres CPU'],
+    ['what', 'pushes/s', '× handler', 'p50 ms', 'p99 ms', 'p99 × handler', 'max ms', 'not success', 'server CPU', ...(split ? ['worker CPU'] : []), 'load CPU', 'postgres CPU'],
     rows.map(({ label, result, cpu }) => {
       const share = (used: number | null | undefined) => (used === null || used === undefined ? '-' : `${Math.round((100 * used) / result.seconds)} %`);
-      return [label, Math.round(rateOf(result)), (rateOf(result) / rateOf(handler)).toFixed(2), result.p50, result.p99, (result.p99 / handler.p99).toFixed(2), result.max, result.notSuccess + result.errors, share(cpu.service), share(cpu.load), share(cpu.postgres)];
+      return [label, Math.round(rateOf(result)), (rateOf(result) / rateOf(handler)).toFixed(2), result.p50, result.p99, (result.p99 / handler.p99).toFixed(2), result.max, result.notSuccess + result.errors, share(cpu.service), ...(split ? [share(cpu.worker)] : []), share(cpu.load), share(cpu.postgres)];
     }),
   );
   console.log('\n× handler: pushes/s over the minimal handler\'s in this run (target ≥ 0.5); p99 × handler: p99 over its p99 (target ≤ 3).');
@@ -110,13 +123,13 @@ type Load = ReturnType<typeof startBenchChild>;
 type RunPlan = { load: Load; seconds: number; warmup: number; connections: number };
 
 /** A warm-up run, then the measured run with the CPU of the server, the load and PostgreSQL. */
-async function measure(label: string, url: string, databaseUrl: string, server: number, plan: RunPlan): Promise<Measured> {
+async function measure(label: string, url: string, databaseUrl: string, server: number, plan: RunPlan, worker?: number): Promise<Measured> {
   const run = async (seconds: number) => {
     plan.load.send({ type: 'run', url, seconds, connections: plan.connections });
     return plan.load.receive<{ type: string } & LoadResult>('result');
   };
   await run(plan.warmup);
-  const meter = await startCpuMeter(databaseUrl, { service: server, load: plan.load.pid });
+  const meter = await startCpuMeter(databaseUrl, { service: server, load: plan.load.pid, ...(worker ? { worker } : {}) });
   const result = await run(plan.seconds);
   const cpu = await meter.stop();
   console.error(`  ${label}: ${Math.round(result.ok / result.seconds)} pushes/s, p99 ${result.p99} ms`);

@@ -19,7 +19,9 @@ onParentMessage(
         // A fixed key for benchmarks only (production requires a configured one).
         masterKey: 'ZTJlIG1hc3RlciBrZXkgZm9yIHRlc3RzIG9ubHkhISE=',
       });
-      const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: (message.natsUrl as string | null) ?? null, port: 0, dataDir: './data' };
+      // `role: 'api'` (--split): this process takes the pushes, another (`all`) does the ledger's followers.
+      const role = (message.role as Config['role']) ?? 'all';
+      const config: Config = { ...file, databaseUrl: message.databaseUrl as string, natsUrl: (message.natsUrl as string | null) ?? null, port: 0, dataDir: './data', role };
       server = await startServer(config);
       sendToParent({ type: 'listening', url: server.url });
     } else if (message.type === 'stats') {

@@ -14,6 +14,7 @@ export function startupBanner(url: string, config: Config): string {
   ];
   if (production) {
     lines.push(`  Probes:     ${url}/healthz, ${url}/readyz, metrics at ${url}/metrics`);
+    if (config.role === 'api') lines.push('  Role:       api (LEDGER_ROLE): HTTP only; an instance with LEDGER_ROLE=all on this database runs the relay, projections, reactors and jobs');
     if (config.usingDemoConfig) lines.push('  WARNING:    the demo configuration (published API key) is in use: set LEDGER_CONFIG');
     return lines.join('\n');
   }

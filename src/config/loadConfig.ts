@@ -59,7 +59,15 @@ export function loadConfig(options: LoadOptions = {}): Config {
   }
   const port = env.PORT ? Number(env.PORT) : 3000;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT: not a port number: ${env.PORT}`);
+  const role = env.LEDGER_ROLE || 'all';
+  if (role !== 'all' && role !== 'api') throw new ConfigError(`LEDGER_ROLE: must be all or api, not ${role}`);
+  if (role === 'api' && !env.DATABASE_URL) {
+    throw new ConfigError(
+      'LEDGER_ROLE=api needs DATABASE_URL: an api instance leaves the work that follows the ledger to an instance with LEDGER_ROLE=all on the same PostgreSQL, and the embedded database belongs to one process',
+    );
+  }
   return {
+    role,
     ...file,
     postgres: postgresTimeouts(env),
     databaseUrl: env.DATABASE_URL || null,

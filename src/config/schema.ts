@@ -183,6 +183,8 @@ export const ConfigFile = z
 export type ConfigFile = z.infer<typeof ConfigFile>;
 
 /** The resolved runtime configuration: the file plus the environment. */
+export type ServiceRole = 'all' | 'api';
+
 export type Config = ConfigFile & {
   databaseUrl: string | null;
   natsUrl: string | null;
@@ -190,6 +192,13 @@ export type Config = ConfigFile & {
   dataDir: string;
   /** No LEDGER_CONFIG/--config: the embedded demo accounts and their published API key. */
   usingDemoConfig?: boolean;
+  /**
+   * LEDGER_ROLE. `all` (the default): the HTTP API and the background work — the ledger consumer
+   * (outbox relay, live projections, unionid and erasure reactors) and the job runner. `api`: the
+   * HTTP API only, for instances beside at least one `all` instance on the same PostgreSQL, so
+   * the webhook's event loop does none of the work that follows the ledger.
+   */
+  role?: ServiceRole;
   /** PG_*_TIMEOUT_MS from the environment (see PostgresTimeouts); unset ones keep their defaults. */
   postgres?: Partial<PostgresTimeouts>;
 };

@@ -108,4 +108,14 @@ describe('configuration (DESIGN §5)', () => {
     expect(() => loadConfig({ env: { PORT: 'eighty' } })).toThrow(/PORT/);
     expect(() => loadConfig({ env: { LEDGER_CONFIG: join(dir, 'missing.json') } })).toThrow(/cannot read/);
   });
+
+  it('takes LEDGER_ROLE all (the default) or api; api needs PostgreSQL, since another instance does the background work', () => {
+    const path = write('role.json', { accounts: [account], apiKeys: [{ key: 'k'.repeat(20), scopes: ['admin'] }] });
+    const env = { LEDGER_CONFIG: path, OA_SECRET: 's', DATABASE_URL: 'postgres://x/y' };
+    expect(loadConfig({ env }).role).toBe('all');
+    expect(loadConfig({ env: { ...env, LEDGER_ROLE: 'api' } }).role).toBe('api');
+    expect(() => loadConfig({ env: { ...env, LEDGER_ROLE: 'worker' } })).toThrow(/LEDGER_ROLE: must be all or api, not worker/);
+    expect(() => loadConfig({ env: { LEDGER_ROLE: 'api' } })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { LEDGER_ROLE: 'api' } })).toThrow(/LEDGER_ROLE=api needs DATABASE_URL/);
+  });
 });
