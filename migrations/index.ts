@@ -6,6 +6,7 @@ import * as m0004 from './0004_jobs.ts';
 import * as m0005 from './0005_private_ledger.ts';
 import * as m0006 from './0006_callback_nonces.ts';
 import * as m0007 from './0007_identity_claim_rank.ts';
+import * as m0008 from './0008_append_generic_plans.ts';
 
 /** Numbered schema migrations, applied in name order by kysely's Migrator. Append, never edit. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '0005_private_ledger': m0005,
   '0006_callback_nonces': m0006,
   '0007_identity_claim_rank': m0007,
+  '0008_append_generic_plans': m0008,
 };

@@ -42,7 +42,7 @@ type OutcomeRow = {
 
 /**
  * Appends the requests of many callers in ONE round trip: a call of `ledger_append` (migration
- * 0005) in its own transaction, which takes the ledger lock, decides every request (idempotency,
+ * 0005; generic plans since 0008) in its own transaction, which takes the ledger lock, decides every request (idempotency,
  * expected version, subject keys, erasure register), assigns gapless positions, links the chain
  * and inserts. Each caller's events succeed or fail together; one caller's conflict does not
  * fail the others.
