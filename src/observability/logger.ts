@@ -25,6 +25,69 @@ export function createLogger(options: { level?: string; destination?: pino.Desti
         censor: '[redacted]',
       },
     },
-    options.destination,
+    options.destination ?? stdout(),
   );
+}
+
+let sharedStdout: LineStream | null = null;
+
+/** One stream for every logger of the process that writes to stdout. */
+function stdout(): LineStream {
+  sharedStdout ??= batchedLines(pino.destination({ dest: process.stdout.fd || 1, sync: false }), STDOUT_BATCH_MS);
+  return sharedStdout;
+}
+
+/** How long a log line may wait for others to go out with it. */
+export const STDOUT_BATCH_MS = 10;
+
+type LineStream = { write(data: string): unknown; flush?(cb?: (err?: Error) => void): void; flushSync?(): void };
+
+/**
+ * Lines logged within `ms` of each other go out in one write. pino's default stdout stream writes
+ * every line on its own, from libuv's thread pool: a write, a wake-up of the event loop and two
+ * thread hand-overs per line — with a line per request, the largest avoidable cost of a lookup
+ * (bench/README.md, `query`). The order of lines is kept; a process that exits (`process.exit`,
+ * an uncaught exception, the end of the event loop) writes what is still waiting synchronously,
+ * as pino's own stream does; only a kill (SIGKILL) loses up to `ms` of lines, where the
+ * unbatched stream lost its unwritten buffer just the same.
+ */
+export function batchedLines(stream: LineStream, ms: number): LineStream {
+  let pending = '';
+  let timer: NodeJS.Timeout | null = null;
+  const handOver = () => {
+    if (timer) clearTimeout(timer);
+    timer = null;
+    if (pending === '') return;
+    const data = pending;
+    pending = '';
+    stream.write(data);
+  };
+  process.on('exit', () => {
+    handOver();
+    try {
+      stream.flushSync?.();
+    } catch {
+      // Nothing more can be done for a stream that fails while the process exits.
+    }
+  });
+  return {
+    write(line: string) {
+      pending += line;
+      if (!timer) {
+        timer = setTimeout(handOver, ms);
+        // Waiting lines never keep the process alive; the exit handler writes them.
+        timer.unref();
+      }
+      return true;
+    },
+    flush(cb) {
+      handOver();
+      if (stream.flush) stream.flush(cb);
+      else cb?.();
+    },
+    flushSync() {
+      handOver();
+      stream.flushSync?.();
+    },
+  };
 }
