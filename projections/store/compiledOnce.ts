@@ -9,7 +9,7 @@ const compiled = new WeakMap<object, Map<string, Compiled>>();
 /**
  * Runs `build(...args)`, compiled to SQL once per database and `key` (the statement and the tables
  * it reads) instead of on every call: a lookup otherwise builds and compiles the same kysely
- * tree for every request, a few per cent of its CPU (bench/README.md, `query`). `build` must
+ * tree for every request, a few per cent of its CPU (`npm run bench -- query`). `build` must
  * use each argument only as a parameter; the statement text may depend on nothing but `key`.
  */
 export async function executeCompiledOnce<R>(db: Queryable, key: string, build: (...params: unknown[]) => RawBuilder<R>, args: readonly unknown[]): Promise<QueryResult<R>> {

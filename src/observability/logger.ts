@@ -46,7 +46,7 @@ type LineStream = { write(data: string): unknown; flush?(cb?: (err?: Error) => v
  * Lines logged within `ms` of each other go out in one write. pino's default stdout stream writes
  * every line on its own, from libuv's thread pool: a write, a wake-up of the event loop and two
  * thread hand-overs per line — with a line per request, the largest avoidable cost of a lookup
- * (bench/README.md, `query`). The order of lines is kept; a process that exits (`process.exit`,
+ * (`npm run bench -- query`). The order of lines is kept; a process that exits (`process.exit`,
  * an uncaught exception, the end of the event loop) writes what is still waiting synchronously,
  * as pino's own stream does; only a kill (SIGKILL) loses up to `ms` of lines, where the
  * unbatched stream lost its unwritten buffer just the same.
