@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
 
 export type { Logger };
@@ -33,7 +34,8 @@ let sharedStdout: LineStream | null = null;
 
 /** One stream for every logger of the process that writes to stdout. */
 function stdout(): LineStream {
-  sharedStdout ??= batchedLines(pino.destination({ dest: process.stdout.fd || 1, sync: false }), STDOUT_BATCH_MS);
+  const fd = process.stdout.fd || 1;
+  sharedStdout ??= batchedLines(pino.destination({ dest: fd, sync: false }), STDOUT_BATCH_MS, (data) => writeSync(fd, data));
   return sharedStdout;
 }
 
@@ -51,7 +53,7 @@ type LineStream = { write(data: string): unknown; flush?(cb?: (err?: Error) => v
  * as pino's own stream does; only a kill (SIGKILL) loses up to `ms` of lines, where the
  * unbatched stream lost its unwritten buffer just the same.
  */
-export function batchedLines(stream: LineStream, ms: number): LineStream {
+export function batchedLines(stream: LineStream, ms: number, writeNow?: (data: string) => void): LineStream {
   let pending = '';
   let timer: NodeJS.Timeout | null = null;
   const handOver = () => {
@@ -62,10 +64,15 @@ export function batchedLines(stream: LineStream, ms: number): LineStream {
     pending = '';
     stream.write(data);
   };
+  // At exit the event loop is gone: lines handed to the stream now would wait for a thread-pool
+  // write that never completes, so the stream writes what it holds and the waiting lines follow
+  // synchronously, after it.
   process.on('exit', () => {
-    handOver();
+    const data = pending;
+    pending = '';
     try {
       stream.flushSync?.();
+      if (data !== '') (writeNow ?? ((rest: string) => stream.write(rest)))(data);
     } catch {
       // Nothing more can be done for a stream that fails while the process exits.
     }
