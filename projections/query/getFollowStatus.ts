@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { PREPARED } from '../../src/ledger/openStorage.ts';
 import { activeTableName } from '../store/activeTable.ts';
+import { executeCompiledOnce } from '../store/compiledOnce.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 
 export type FollowStatusQuery = { appid: string; unionid: string } | { appid: string; viaAppid: string; viaOpenid: string };
@@ -14,17 +15,33 @@ export type FollowStatus = { subscribed: boolean; openid: string | null };
  */
 export async function getFollowStatus(db: Queryable, query: FollowStatusQuery): Promise<FollowStatus> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
+  const { rows } =
+    'unionid' in query
+      ? await executeCompiledOnce(db, `getFollowStatus unionid ${identity} ${follow}`, (appid, unionid) => getFollowStatusQuery(identity, follow, { appid: appid as string, unionid: unionid as string }), [
+          query.appid,
+          query.unionid,
+        ])
+      : await executeCompiledOnce(
+          db,
+          `getFollowStatus via ${identity} ${follow}`,
+          (appid, viaAppid, viaOpenid) => getFollowStatusQuery(identity, follow, { appid: appid as string, viaAppid: viaAppid as string, viaOpenid: viaOpenid as string }),
+          [query.appid, query.viaAppid, query.viaOpenid],
+        );
+  const row = rows[0];
+  return row ? { subscribed: row.subscribed, openid: row.openid } : { subscribed: false, openid: null };
+}
+
+/** The statement: the OA's rows with the unionid (the unionid index), a follower first. */
+export function getFollowStatusQuery(identity: string, follow: string, query: FollowStatusQuery) {
   const unionid =
     'unionid' in query
       ? sql`${query.unionid}::text`
       : sql`(select v.unionid from ${sql.table(identity)} v where v.appid = ${query.viaAppid} and v.openid = ${query.viaOpenid})`;
-  const { rows } = await sql<{ openid: string; subscribed: boolean }>`${sql.raw(PREPARED)}
+  return sql<{ openid: string; subscribed: boolean }>`${sql.raw(PREPARED)}
     select i.openid, coalesce(f.subscribed, false) as subscribed
     from ${sql.table(identity)} i
     left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid
     where i.unionid = ${unionid} and i.appid = ${query.appid}
     order by coalesce(f.subscribed, false) desc, i.last_position desc
-    limit 1`.execute(db);
-  const row = rows[0];
-  return row ? { subscribed: row.subscribed, openid: row.openid } : { subscribed: false, openid: null };
+    limit 1`;
 }

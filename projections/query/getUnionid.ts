@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
+import { executeCompiledOnce } from '../store/compiledOnce.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { compareAccounts, type UnionidView } from './userView.ts';
@@ -14,7 +15,7 @@ type AccountSqlRow = FollowColumns & { appid: string; openid: string; kind: stri
  */
 export async function getUnionid(db: Queryable, unionid: string): Promise<UnionidView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  const { rows } = await getUnionidQuery(identity, follow, unionid).execute(db);
+  const { rows } = await executeCompiledOnce(db, `getUnionid ${identity} ${follow}`, (u) => getUnionidQuery(identity, follow, u as string), [unionid]);
   if (rows.length === 0) return null;
   const accounts = rows
     .map((row) => ({ appid: row.appid, openid: row.openid, kind: row.kind as AccountKind | null, follow: followViewOf(row) }))

@@ -3,6 +3,7 @@ import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { LinkedAccount } from '../identityLinks/linkedAccounts.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
+import { executeCompiledOnce } from '../store/compiledOnce.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { userView, type UserView } from './userView.ts';
@@ -25,7 +26,7 @@ type UserSqlRow = FollowColumns & {
  */
 export async function getUser(db: Queryable, appid: string, openid: string): Promise<UserView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  const { rows } = await getUserQuery(identity, follow, appid, openid).execute(db);
+  const { rows } = await executeCompiledOnce(db, `getUser ${identity} ${follow}`, (a, o) => getUserQuery(identity, follow, a as string, o as string), [appid, openid]);
   const row = rows[0];
   if (!row) return null;
   const linked = typeof row.linked === 'string' ? (JSON.parse(row.linked) as LinkedAccount[]) : row.linked;

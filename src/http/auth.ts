@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ApiKey, ApiScope } from '../config/schema.ts';
@@ -27,7 +28,9 @@ declare module 'hono' {
  * `requireAppids`.
  */
 export function createAuth(keys: ApiKey[]) {
-  const digest = (value: string) => createHash('sha256').update(value).digest();
+  // One-shot hashing (Node ≥ 20.12) allocates no Hash object: half the cost of the per-request digest.
+  const digest: (value: string) => Buffer =
+    typeof crypto.hash === 'function' ? (value) => crypto.hash('sha256', value, 'buffer') : (value) => createHash('sha256').update(value).digest();
   const known = keys.map((key) => {
     const hash = digest(key.key);
     const grant: ApiKeyGrant = {

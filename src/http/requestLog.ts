@@ -9,6 +9,10 @@ import type { Metrics } from '../observability/metrics.ts';
  * signatures and codes), status, duration, appid, request id. Also the request metrics.
  */
 export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler {
+  // Every field of the line is a number or a string already checked (or a route pattern), and
+  // the logger's redaction paths (`*.secret`, …) name properties of objects: there is nothing in
+  // it to redact, and walking the paths for every field was about 3 % of a lookup's CPU.
+  const lines = logger.child({}, { redact: [] });
   return async (c, next) => {
     const started = performance.now();
     const requestId = acceptedRequestId(c.req.header('x-request-id')) ?? randomUUID();
@@ -20,7 +24,7 @@ export function requestLog(logger: Logger, metrics: Metrics): MiddlewareHandler 
     metrics.httpRequests.inc({ method: c.req.method, route, status: String(status) });
     metrics.httpDuration.observe({ method: c.req.method, route }, ms / 1000);
     if (route === '/healthz' || route === '/metrics') return;
-    logger.info({ method: c.req.method, route, status, ms: Math.round(ms * 10) / 10, appid: appidIn(c.req.path), requestId }, 'request');
+    lines.info({ method: c.req.method, route, status, ms: Math.round(ms * 10) / 10, appid: appidIn(c.req.path), requestId }, 'request');
   };
 }
 

@@ -1,10 +1,11 @@
 import { sql, type RawBuilder } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getFollowStatusQuery } from '../../projections/query/getFollowStatus.ts';
 import { getUnionidQuery } from '../../projections/query/getUnionid.ts';
 import { getUserQuery } from '../../projections/query/getUser.ts';
 import { listFollowersQuery } from '../../projections/query/listFollowers.ts';
 import { activeTableName } from '../../projections/store/activeTable.ts';
-import { OA } from './eventBuilder.ts';
+import { MP, OA } from './eventBuilder.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { startHarness, type Harness } from './support/projectionHarness.ts';
 
@@ -44,6 +45,16 @@ describe('query plans of the hot queries (PostgreSQL)', () => {
     const plan = await planOf(h, getUnionidQuery(identity, follow, 'plan-u-7'));
     expect(plan).toMatch(new RegExp(`(Bitmap Index|Index) Scan (using|on) ${identity}_unionid`));
     expect(plan).not.toContain('Seq Scan');
+  });
+
+  it('getFollowStatus: the unionid index (given, or the primary key for the mini program user), then the primary key', async () => {
+    for (const query of [{ appid: OA, unionid: 'plan-u-7' }, { appid: OA, viaAppid: MP, viaOpenid: 'plan-mp-7' }]) {
+      const plan = await planOf(h, getFollowStatusQuery(identity, follow, query));
+      expect(plan).toMatch(new RegExp(`(Bitmap Index|Index) Scan (using|on) ${identity}_unionid`));
+      expect(plan).toContain(`Index Scan using ${follow}_pkey on ${follow} f`);
+      if ('viaAppid' in query) expect(plan).toContain(`Index Scan using ${identity}_pkey on ${identity} v`);
+      expect(plan).not.toContain('Seq Scan');
+    }
   });
 
   it('listFollowers: a range scan of the partial followers index, in openid order, no sort', async () => {

@@ -1,0 +1,10 @@
+// Logs to stdout through the service's logger, then leaves as `process.argv[2]` says.
+import { createLogger } from '../../../src/observability/logger.ts';
+
+const logger = createLogger({ level: 'info' });
+logger.info('first');
+logger.info({ n: 2, nested: { secret: 'hidden' } }, 'second');
+const how = process.argv[2];
+if (how === 'exit') process.exit(3);
+if (how === 'throw') throw new Error('boom');
+if (how === 'later') setTimeout(() => logger.info('third'), 50);
