@@ -65,6 +65,12 @@ export type ProjectionRunner = {
   start(): ProjectionRunner;
   status(): ProjectionStatus[];
   /**
+   * Each projection as the registry in the database has it (`leader: false`, no error known
+   * here): for an instance that folds nothing itself (LEDGER_ROLE=api), whose own `status()`
+   * would know nothing.
+   */
+  registryStatus(): Promise<ProjectionStatus[]>;
+  /**
    * Starts a blue/green rebuild (or joins the one under way) and, unless `wait: false`, resolves
    * once the new version serves queries, folded at least up to the head at the time of the call.
    */
@@ -225,6 +231,27 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
     },
 
     status,
+
+    async registryStatus() {
+      const head = await ledger.head();
+      return Promise.all(
+        projections.map(async (projection) => {
+          const { active, building } = await ProjectionVersions.current(db, projection.name);
+          const checkpoint = active?.position ?? 0;
+          return {
+            name: projection.name,
+            version: active?.version ?? null,
+            codeVersion: projection.codeVersion,
+            checkpoint,
+            head: Math.max(head, checkpoint),
+            lag: Math.max(head - checkpoint, 0),
+            leader: false,
+            rebuilding: building ? { version: building.version, checkpoint: building.position } : null,
+            lastError: null,
+          };
+        }),
+      );
+    },
 
     async rebuild(name, rebuildOptions = {}) {
       const projection = projections.find((p) => p.name === name);

@@ -106,7 +106,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       metrics.relayPublishLag.observe(lagMs / 1000);
     },
   });
-  await instrumentService(metrics, { ledger, storage, relay, consumer });
+  await instrumentService(metrics, { ledger, storage, relay, consumer, runsProcessors: (config.role ?? 'all') === 'all' });
 
   const accounts = new Map(config.accounts.map((account) => [account.appid, account]));
   const tokenStore = createDatabaseTokenStore(storage.db, { crossProcess: storage.kind === 'postgres' });

@@ -37,7 +37,11 @@ export function healthRoutes(service: Service) {
     }
     const { lastError: relayError, ...relay } = service.relay.status();
     checks.relay = { ...relay, lag: Math.max(0, relay.head - relay.cursor), failing: relayError !== null };
-    checks.projections = service.projections.status().map(({ name, version, checkpoint, lag, leader, rebuilding, lastError }) => ({
+    // An api instance (LEDGER_ROLE=api) folds nothing itself: the registry in the database says
+    // where the projections are (when the database answers; else what this process knows: nothing).
+    const registry = service.config.role === 'api' && database.ok ? await withTimeout(() => service.projections.registryStatus(), READINESS_TIMEOUT_MS) : null;
+    const projectionStatus = registry?.ok ? registry.value : service.projections.status();
+    checks.projections = projectionStatus.map(({ name, version, checkpoint, lag, leader, rebuilding, lastError }) => ({
       name,
       version,
       checkpoint,
@@ -55,11 +59,11 @@ export function healthRoutes(service: Service) {
       lag: position === null ? null : Math.max(0, consumer.head - position),
       failing: lastError !== null,
     }));
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    return c.json({ status: ready ? 'ready' : 'not_ready', role: service.config.role ?? 'all', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
     const relay = service.relay.status();
-    service.metrics.relayLag.set(Math.max(0, relay.head - relay.cursor));
+    if (service.config.role !== 'api') service.metrics.relayLag.set(Math.max(0, relay.head - relay.cursor));
     c.header('content-type', service.metrics.registry.contentType);
     return c.body(await service.metrics.registry.metrics());
   });
@@ -87,6 +91,7 @@ async function withTimeout<T>(work: () => Promise<T>, ms: number): Promise<Outco
 
 const READY_EXAMPLE = {
   status: 'ready',
+  role: 'all',
   checks: {
     database: { ok: true, kind: 'postgres' },
     migrations: { ok: true, pending: [] },
@@ -106,6 +111,7 @@ const READY_EXAMPLE = {
 
 const NOT_READY_EXAMPLE = {
   status: 'not_ready',
+  role: 'all',
   checks: {
     database: { ok: false, error: 'timeout' },
     relay: { publisher: 'nats', leader: true, connected: false, cursor: 4790, head: 4822, lastPublishedAt: '2025-03-14T08:20:11.004Z', lag: 32, failing: true },
@@ -125,6 +131,7 @@ const NOT_READY_EXAMPLE = {
 const Readiness = z
   .object({
     status: z.enum(['ready', 'not_ready']),
+    role: z.enum(['all', 'api']).openapi({ description: "LEDGER_ROLE: `api` instances run no processor (their `processors` show `position: null`) and report the projections from the registry in the database" }),
     checks: z.record(z.string(), z.unknown()).openapi({
       description: 'database (`ok`, `kind` or `error`: `unreachable`/`timeout`), migrations (`pending`), relay and projections (`failing` flags, never error texts), processors: everything that follows the ledger — relay, projections, unionid and erasure reactors — with position, lag and `failing` (reported, not part of readiness)',
     }),

@@ -48,14 +48,17 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
         ...errorResponses(ERRORS.internal, { 401: { unauthorized: null }, 403: { forbidden: 'the key lacks the `read` scope' } }),
       },
     }),
-    (c) =>
-      c.json(
+    async (c) => {
+      // An api instance (LEDGER_ROLE=api) folds nothing: the registry knows where the projections are.
+      const statuses = service.config.role === 'api' ? await service.projections.registryStatus() : service.projections.status();
+      return c.json(
         {
           // The error text is logged where it happens (the projection runner's onError), never answered.
-          projections: service.projections.status().map(({ lastError, ...status }) => ({ ...status, failing: lastError !== null })) as unknown as Record<string, unknown>[],
+          projections: statuses.map(({ lastError, ...status }) => ({ ...status, failing: lastError !== null })) as unknown as Record<string, unknown>[],
         },
         200,
-      ),
+      );
+    },
   );
 
   app.openapi(

@@ -56,7 +56,34 @@ describe('an api instance (LEDGER_ROLE=api) beside an all instance', () => {
     expect(api.processors.map((p) => p.name).sort()).toEqual(worker.service.consumer.status().processors.map((p) => p.name).sort());
     expect(api.processors.every((p) => p.position === null)).toBe(true);
     await until(() => worker.service.consumer.status().processors.every((p) => p.position !== null), 15_000, 'the all instance leading');
-    const ready = await (await fetch(`${e2e.url}/readyz`)).json();
-    expect(ready).toMatchObject({ status: 'ready' });
+
+    // The projections as the database has them — what the all instance folded, not this process's nothing.
+    const head = await e2e.server.service.ledger.head();
+    await e2e.server.service.projections.waitFor(head, 15_000);
+    const ready = (await (await fetch(`${e2e.url}/readyz`)).json()) as { status: string; role: string; checks: { projections: { name: string; version: number | null; checkpoint: number; lag: number; leader: boolean }[]; processors: { position: number | null }[] } };
+    expect(ready).toMatchObject({ status: 'ready', role: 'api' });
+    expect(ready.checks.projections.length).toBeGreaterThan(0);
+    for (const projection of ready.checks.projections) {
+      expect(projection).toMatchObject({ leader: false, lag: 0 });
+      expect(projection.version).not.toBeNull();
+      expect(projection.checkpoint).toBeGreaterThanOrEqual(head);
+    }
+    expect(ready.checks.processors.every((p) => p.position === null)).toBe(true);
+    const listed = (await (await e2e.api('/v1/projections')).json()) as { projections: { name: string; version: number | null; checkpoint: number }[] };
+    expect(listed.projections.map((p) => [p.name, p.version !== null, p.checkpoint >= head])).toEqual(ready.checks.projections.map((p) => [p.name, true, true]));
+    expect(((await (await fetch(`${worker.url}/readyz`)).json()) as { role: string }).role).toBe('all');
+
+    // A lag shows as lag: appended here, folded by nobody while the all instance's projections are stopped.
+    await worker.service.projections.stop();
+    await worker.service.consumer.stop();
+    expect(await e2e.push(OA.appid, { event: 'subscribe', openid: 'o-api-lag' })).toEqual({ status: 200, body: 'success' });
+    const lagging = (await (await fetch(`${e2e.url}/readyz`)).json()) as { checks: { projections: { lag: number }[] } };
+    expect(lagging.checks.projections.every((p) => p.lag >= 1)).toBe(true);
+
+    // No relay or processor series for work this instance does not do.
+    const metrics = await (await fetch(`${e2e.url}/metrics`)).text();
+    expect(metrics).not.toMatch(/^outbox_relay_lag_events /m);
+    expect(metrics).not.toMatch(/^ledger_processor_failing\{/m);
+    expect(await (await fetch(`${worker.url}/metrics`)).text()).toMatch(/^outbox_relay_lag_events /m);
   });
 });
