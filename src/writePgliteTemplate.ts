@@ -1,5 +1,5 @@
 // `npm run pglite-template`: remakes src/ledger/pgliteTemplate/ from the installed PGlite (after
-// upgrading @electric-sql/pglite; test/ledger/pgliteTemplate.spec.ts fails until this is run).
+// upgrading @electric-sql/pglite; test/ledger/pgliteTemplate.int.spec.ts fails until this is run).
 import { MANIFEST_FILE, TEMPLATE_FILE, writeTemplate } from './ledger/pgliteTemplate.ts';
 
 const manifest = await writeTemplate();

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -20,11 +21,11 @@ import { z } from 'zod';
  * 296 MB for every later start (README, "Embedded mode"). Unpacking this template costs what a
  * later start costs.
  *
- * The template is exactly what PGlite's initdb makes (`new PGlite()` on memory, dumped with
- * `dumpDataDir`), so a directory seeded from it and one made by initdb are the same cluster but
- * for the system identifier and timestamps in `pg_control` — every embedded install seeded from
- * one template shares its system identifier, which PostgreSQL uses only for physical
- * replication, which PGlite does not have. It must match the installed PGlite: the manifest
+ * The template is the directory PGlite's initdb makes (writeTemplate: the same runInitdb a first
+ * start without it runs, shut down cleanly), so a directory seeded from it and one made by
+ * initdb are the same cluster but for the system identifier and timestamps in `pg_control` —
+ * every embedded install seeded from one template shares its system identifier, which
+ * PostgreSQL uses only for physical replication, which PGlite does not have. It must match the installed PGlite: the manifest
  * records the PGlite version it was made with, a mismatch (PGlite upgraded without
  * `npm run pglite-template`) falls back to initdb with a warning, and a test fails on it.
  */
@@ -96,8 +97,9 @@ export async function unpackTemplate(tarball: Buffer, dataDir: string): Promise<
         preserveOwner: false,
         noMtime: true,
         filter: (path) => filter(path),
-        // The tarball's names are absolute (`/base/1/…`): tar warns that it strips the leading
-        // slash (extracting under cwd), which is what is wanted; any other warning is a failure.
+        // Names are relative; should one be absolute (`/base/1/…`, as PGlite's own dumpDataDir
+        // writes them), tar warns that it strips the leading slash and extracts under cwd, which
+        // is what is wanted. Any other warning is a failure.
         onwarn: (code, message) => {
           if (!(code === 'TAR_ENTRY_INFO' && /stripping .* from absolute path/.test(String(message)))) problems.push(`${code}: ${String(message)}`);
         },
@@ -109,21 +111,40 @@ export async function unpackTemplate(tarball: Buffer, dataDir: string): Promise<
   if (!existsSync(join(dataDir, 'PG_VERSION'))) throw new Error(`the PGlite template has no PG_VERSION: ${dataDir} was not seeded`);
 }
 
-/** Makes the template from the installed PGlite (`npm run pglite-template`). */
+/**
+ * Makes the template from the installed PGlite (`npm run pglite-template`): initdb into a scratch
+ * directory exactly as a first start without a template does (runInitdb), the cluster opened
+ * once for its version and closed again — so it is shut down cleanly, with no `postmaster.pid`,
+ * and a seeded start needs no crash recovery — then that directory, tarred.
+ */
 export async function writeTemplate(location: TemplateLocation = BUNDLED): Promise<Manifest> {
   const { PGlite } = await import('@electric-sql/pglite');
-  const pg = new PGlite();
-  await pg.waitReady;
-  const postgres = (await pg.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
-  const tarball = Buffer.from(await (await pg.dumpDataDir('none')).arrayBuffer());
-  await pg.close();
-  // Brotli with a 16 MB window finds the three databases' near-identical files in one another:
-  // 1.3 MB against gzip's 4.2 MB for the same 40 MB tarball (and 50 ms to decompress).
-  const compressed = brotliCompressSync(tarball, {
-    params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: tarball.length },
-  });
-  const manifest: Manifest = { pglite: installedPgliteVersion(), postgres, sha256: createHash('sha256').update(compressed).digest('hex'), bytes: compressed.length };
-  writeFileSync(location.file, compressed);
-  writeFileSync(location.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
+  const { runInitdb } = await import('./initPgliteDir.ts');
+  const scratch = mkdtempSync(join(tmpdir(), 'pglite-template-'));
+  try {
+    const dataDir = join(scratch, 'data');
+    const startParams = [...PGlite.defaultStartParams];
+    await runInitdb(dataDir, startParams);
+    const pg = new PGlite(dataDir, { startParams });
+    const postgres = (await pg.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
+    await pg.close();
+    rmSync(join(dataDir, 'postmaster.pid'), { force: true });
+    const chunks: Buffer[] = [];
+    const entries = readdirSync(dataDir).sort();
+    await pipeline(tar.c({ cwd: dataDir, portable: true, noMtime: true }, entries), async function* (source: AsyncIterable<Buffer>) {
+      for await (const chunk of source) chunks.push(chunk);
+    });
+    const tarball = Buffer.concat(chunks);
+    // Brotli with a 16 MB window finds the three databases' near-identical files in one another:
+    // 1.3 MB against gzip's 4.2 MB for the same 40 MB tarball (and 50 ms to decompress).
+    const compressed = brotliCompressSync(tarball, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 11, [zlib.BROTLI_PARAM_LGWIN]: 24, [zlib.BROTLI_PARAM_SIZE_HINT]: tarball.length },
+    });
+    const manifest: Manifest = { pglite: installedPgliteVersion(), postgres, sha256: createHash('sha256').update(compressed).digest('hex'), bytes: compressed.length };
+    writeFileSync(location.file, compressed);
+    writeFileSync(location.manifest, `${JSON.stringify(manifest, null, 2)}\n`);
+    return manifest;
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }

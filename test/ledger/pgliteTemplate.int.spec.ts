@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
@@ -41,6 +41,8 @@ describe('the bundled PGlite data directory template', () => {
     const dir = freshDir();
     mkdirSync(dir);
     expect(await initPgliteDir(dir, startParams)).toBe('template');
+    // A cluster shut down cleanly, as initdb leaves it: no pid file of the process that made it.
+    expect(existsSync(join(dir, 'postmaster.pid'))).toBe(false);
     const seeded = new PGlite(dir, { startParams });
     const byInitdb = new PGlite({ startParams }); // memory: PGlite's own initdb
     try {
