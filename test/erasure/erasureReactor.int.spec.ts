@@ -118,7 +118,8 @@ describe('the erasure reactor (PostgreSQL)', () => {
     });
     consumer.start();
     try {
-      await until(() => tries.length >= 5, 10_000, 'five tries of the unanswered confirmation');
+      // Seen once in CI (not reproduced since): the message says how far it got, for the next time.
+      await until(() => tries.length >= 5, 10_000, () => `five tries of the unanswered confirmation (got ${tries.length}; lane ${JSON.stringify(consumer.status().processors.find((p) => p.name === ERASURE_REACTOR))})`);
       // q-1 came before the unanswered one: erased already; q-2 waits, and the reactor says it is failing.
       expect(await liveKeys('wxplain', 'q-1')).toBe(0);
       expect(await liveKeys('wxplain', 'q-2')).toBe(1);
@@ -141,12 +142,15 @@ describe('the erasure reactor (PostgreSQL)', () => {
     await env.ledger.append([{ ...unsubscribed('wxoa', 'd-1', 'du1r', at(310)), meta: { source: 'reconciliation', idempotencyKey: 'du1r' } }]);
     const later = at(312);
     await env.ledger.append([unsubscribed('wxoa', 'd-1', 'du1', later), unsubscribed('wxoa', 'd-2', 'du2', at(313))]);
-    const erasedBefore = (await env.ledger.read({ type: 'identity.erased' })).length;
     await runReactor();
     expect([await liveKeys('wxoa', 'd-1'), await liveKeys('wxoa', 'd-2')]).toEqual([0, 0]);
-    // One identity.erased each, and the register holds the later withdrawal's time.
-    expect((await env.ledger.read({ type: 'identity.erased' })).length - erasedBefore).toBe(2);
-    const subject = (await env.ledger.privacy()).pseudonyms.subject('wxoa', 'd-1');
+    // One identity.erased each (counted per person: another test's leftover is not theirs), and
+    // the register holds the later withdrawal's time.
+    const { pseudonyms } = await env.ledger.privacy();
+    const erasedOf = async (openid: string) =>
+      (await env.ledger.read({ type: 'identity.erased' })).filter((e) => (e.data as { subject: string }).subject === pseudonyms.subject('wxoa', openid)).length;
+    expect([await erasedOf('d-1'), await erasedOf('d-2')]).toEqual([1, 1]);
+    const subject = pseudonyms.subject('wxoa', 'd-1');
     const { rows } = await sql<{ erased_at: Date }>`select erased_at from erasure_register where subject = ${subject}`.execute(env.storage.db);
     expect(rows[0]!.erased_at.toISOString()).toBe(later);
     expect(await env.ledger.verify()).toMatchObject({ ok: true });
