@@ -65,11 +65,12 @@ export type ProjectionRunner = {
   start(): ProjectionRunner;
   status(): ProjectionStatus[];
   /**
-   * Each projection as the registry in the database has it (`leader: false`, no error known
-   * here): for an instance that folds nothing itself (LEDGER_ROLE=api), whose own `status()`
-   * would know nothing.
+   * What to report about the projections: `status()` once this runner was started; before that
+   * — an instance that folds nothing itself (LEDGER_ROLE=api), whose own `status()` knows
+   * nothing — each projection as the registry in the database has it (`leader: false`, no error
+   * known here).
    */
-  registryStatus(): Promise<ProjectionStatus[]>;
+  reportedStatus(): Promise<ProjectionStatus[]>;
   /**
    * Starts a blue/green rebuild (or joins the one under way) and, unless `wait: false`, resolves
    * once the new version serves queries, folded at least up to the head at the time of the call.
@@ -170,6 +171,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   const names = new Set(projections.map((p) => p.name));
   let unsubscribeRebuilds: (() => Promise<void>) | null = null;
+  let started = false;
 
   /** Resolves on the next batch applied in this process, or after `ms`. */
   const progressOrTimeout = (ms: number) =>
@@ -220,6 +222,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
   const runner: ProjectionRunner = {
     start() {
+      started = true;
       unsubscribeRebuilds ??= onRebuildRequested(storage, (requested) => {
         if (!names.has(requested)) return;
         live.markStale();
@@ -232,7 +235,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions): Projec
 
     status,
 
-    async registryStatus() {
+    async reportedStatus() {
+      if (started) return status();
       const head = await ledger.head();
       return Promise.all(
         projections.map(async (projection) => {

@@ -22,7 +22,10 @@ import type { ProjectionContext } from '../projections/projection.ts';
 
 export type ServiceOptions = {
   logger?: Logger;
-  /** Run the ledger consumers (relay, projections, unionid reactor) (false for one-shot CLI commands). */
+  /**
+   * Run the ledger consumers (relay, projections, unionid and erasure reactors) and, under
+   * `startServer`, the job runner. Default: unless LEDGER_ROLE=api; false for one-shot CLI commands.
+   */
   background?: boolean;
   /** Look up the unionid after each subscribe (the unionid reactor); false where pushes are appended by hand as history. */
   unionidLookups?: boolean;
@@ -47,6 +50,8 @@ export type Service = {
   vault: SessionKeyVault;
   projections: ProjectionRunner;
   projectionContext: ProjectionContext;
+  /** Whether this instance runs the background work (ServiceOptions.background, resolved). */
+  background: boolean;
   close(): Promise<void>;
 };
 
@@ -59,6 +64,7 @@ export type Service = {
  */
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
   const logger = options.logger ?? createLogger();
+  const background = options.background ?? config.role !== 'api';
   const metrics = createMetrics();
   if (config.usingDemoConfig && config.databaseUrl) {
     logger.warn('running the embedded DEMO configuration (published API key) against PostgreSQL: set LEDGER_CONFIG for production');
@@ -106,7 +112,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       metrics.relayPublishLag.observe(lagMs / 1000);
     },
   });
-  await instrumentService(metrics, { ledger, storage, relay, consumer, runsProcessors: (config.role ?? 'all') === 'all' });
+  await instrumentService(metrics, { ledger, storage, relay, consumer, runsProcessors: background });
 
   const accounts = new Map(config.accounts.map((account) => [account.appid, account]));
   const tokenStore = createDatabaseTokenStore(storage.db, { crossProcess: storage.kind === 'postgres' });
@@ -166,7 +172,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       logger.warn({ appid, why }, `an unsubscribe push to a plain-mode account is not confirmed by WeChat (user/info: ${why === 'still_following' ? 'still following' : why}): not erased`);
     },
   });
-  if (options.background !== false) {
+  if (background) {
     consumer.start();
     projections.start();
   }
@@ -187,6 +193,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     vault,
     projections,
     projectionContext,
+    background,
     async close() {
       await projections.stop();
       await consumer.stop();

@@ -12,10 +12,9 @@ export type RunningServer = { service: Service; url: string; port: number; hostn
 
 /** Starts one service instance with its HTTP server; `close` drains both. */
 export async function startServer(config: Config, options: { extraRoutes?: RouteModule[]; logger?: Logger; jobs?: JobRunnerOptions } = {}): Promise<RunningServer> {
+  const service = await createService(config, options.logger ? { logger: options.logger } : {});
   // An api instance (LEDGER_ROLE=api) leaves the ledger consumer and the jobs to an `all` one.
-  const background = (config.role ?? 'all') === 'all';
-  const service = await createService(config, { ...(options.logger ? { logger: options.logger } : {}), background });
-  const jobs = background ? startJobRunner(service, options.jobs ?? {}) : null;
+  const jobs = service.background ? startJobRunner(service, options.jobs ?? {}) : null;
   const app = createApp(service, [jobRoutes, ...(options.extraRoutes ?? [])]);
   // The demo configuration's API key is public: never reachable from another machine.
   const hostname = config.usingDemoConfig ? '127.0.0.1' : (process.env.HOST ?? '0.0.0.0');

@@ -37,10 +37,10 @@ export function healthRoutes(service: Service) {
     }
     const { lastError: relayError, ...relay } = service.relay.status();
     checks.relay = { ...relay, lag: Math.max(0, relay.head - relay.cursor), failing: relayError !== null };
-    // An api instance (LEDGER_ROLE=api) folds nothing itself: the registry in the database says
-    // where the projections are (when the database answers; else what this process knows: nothing).
-    const registry = service.config.role === 'api' && database.ok ? await withTimeout(() => service.projections.registryStatus(), READINESS_TIMEOUT_MS) : null;
-    const projectionStatus = registry?.ok ? registry.value : service.projections.status();
+    // An instance that folds nothing itself (LEDGER_ROLE=api) reports from the registry in the
+    // database — when the database answers; else what this process knows.
+    const reported = database.ok ? await withTimeout(() => service.projections.reportedStatus(), READINESS_TIMEOUT_MS) : null;
+    const projectionStatus = reported?.ok ? reported.value : service.projections.status();
     checks.projections = projectionStatus.map(({ name, version, checkpoint, lag, leader, rebuilding, lastError }) => ({
       name,
       version,
@@ -62,8 +62,6 @@ export function healthRoutes(service: Service) {
     return c.json({ status: ready ? 'ready' : 'not_ready', role: service.config.role ?? 'all', checks }, ready ? 200 : 503);
   });
   app.get('/metrics', async (c) => {
-    const relay = service.relay.status();
-    if (service.config.role !== 'api') service.metrics.relayLag.set(Math.max(0, relay.head - relay.cursor));
     c.header('content-type', service.metrics.registry.contentType);
     return c.body(await service.metrics.registry.metrics());
   });

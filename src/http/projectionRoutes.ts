@@ -49,8 +49,7 @@ export function projectionRoutes(service: Service, requireScope: ReturnType<type
       },
     }),
     async (c) => {
-      // An api instance (LEDGER_ROLE=api) folds nothing: the registry knows where the projections are.
-      const statuses = service.config.role === 'api' ? await service.projections.registryStatus() : service.projections.status();
+      const statuses = await service.projections.reportedStatus();
       return c.json(
         {
           // The error text is logged where it happens (the projection runner's onError), never answered.

@@ -9,12 +9,12 @@ import { unfinishedJobs } from './unfinishedJobs.ts';
 /** Connects the metrics that need the running service: appends by type, job progress, the bus, the consumer's processors. */
 export async function instrumentService(
   metrics: Metrics,
-  service: { ledger: Ledger; storage: Storage; relay: OutboxRelay; consumer: LedgerConsumer; runsProcessors?: boolean },
+  service: { ledger: Ledger; storage: Storage; relay: OutboxRelay; consumer: LedgerConsumer; runsProcessors: boolean },
 ): Promise<void> {
   await countAppendsByType(service.ledger, metrics.ledgerAppendsByType);
   metrics.sources.jobs = () => unfinishedJobs(service.storage.db);
   metrics.sources.relay = () => service.relay.status();
-  if (service.runsProcessors === false) {
+  if (!service.runsProcessors) {
     // An api instance (LEDGER_ROLE=api) runs no relay or processor: no lag or failing series that
     // would read as "caught up" or "healthy" for work another instance does.
     metrics.registry.removeSingleMetric('outbox_relay_lag_events');

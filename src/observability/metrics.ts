@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** What the scrape-time gauges read; `instrumentService` fills it in once the service exists. */
 export type MetricSources = {
   jobs?: () => Promise<{ kind: string; appid: string; status: string; done: number; total: number | null }[]>;
-  relay?: () => { publisher: string; leader: boolean; connected: boolean };
+  relay?: () => { publisher: string; leader: boolean; connected: boolean; head: number; cursor: number };
   /** The ledger consumer's processors (relay, live projections, reactors): positions are known on the leader only. */
   processors?: () => { head: number; processors: { name: string; position: number | null; lastError: string | null }[] };
 };
@@ -33,7 +33,15 @@ export function createMetrics() {
     pushes: new Counter({ name: 'wechat_pushes_total', help: 'WeChat pushes received, by kind and outcome', labelNames: ['appid', 'kind', 'outcome'], registers: [registry] }),
     wechatCalls: new Counter({ name: 'wechat_api_calls_total', help: 'Calls to WeChat APIs by errcode', labelNames: ['appid', 'api', 'errcode'], registers: [registry] }),
     wechatCallDuration: new Histogram({ name: 'wechat_api_call_duration_seconds', help: 'WeChat API call duration', labelNames: ['api'], registers: [registry] }),
-    relayLag: new Gauge({ name: 'outbox_relay_lag_events', help: 'Ledger head minus the relay cursor', registers: [registry] }),
+    relayLag: new Gauge({
+      name: 'outbox_relay_lag_events',
+      help: 'Ledger head minus the relay cursor',
+      registers: [registry],
+      collect() {
+        const relay = sources.relay?.();
+        if (relay) this.set(Math.max(0, relay.head - relay.cursor));
+      },
+    }),
     relayPublishLag: new Histogram({
       name: 'outbox_publish_lag_seconds',
       help: 'Time from ledger commit to bus acknowledgement',
