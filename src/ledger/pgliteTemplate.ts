@@ -87,27 +87,15 @@ export function readTemplate(location: TemplateLocation = BUNDLED, pgliteVersion
  * (Embedded PGlite runs with fsync off, so this is about a crashed process, not a power cut.)
  */
 export async function unpackTemplate(tarball: Buffer, dataDir: string): Promise<void> {
-  const isVersionFile = (path: string) => path.replace(/^\/+/, '') === 'PG_VERSION';
   const problems: string[] = [];
   const extract = (filter: (path: string) => boolean) =>
     pipeline(
       Readable.from([tarball]),
-      tar.x({
-        cwd: dataDir,
-        preserveOwner: false,
-        noMtime: true,
-        filter: (path) => filter(path),
-        // Names are relative; should one be absolute (`/base/1/…`, as PGlite's own dumpDataDir
-        // writes them), tar warns that it strips the leading slash and extracts under cwd, which
-        // is what is wanted. Any other warning is a failure.
-        onwarn: (code, message) => {
-          if (!(code === 'TAR_ENTRY_INFO' && /stripping .* from absolute path/.test(String(message)))) problems.push(`${code}: ${String(message)}`);
-        },
-      }),
+      tar.x({ cwd: dataDir, preserveOwner: false, noMtime: true, filter, onwarn: (code, message) => void problems.push(`${code}: ${String(message)}`) }),
     );
-  await extract((path) => !isVersionFile(path));
+  await extract((path) => path !== 'PG_VERSION');
   if (problems.length > 0) throw new Error(`the PGlite template could not be unpacked into ${dataDir}: ${problems.join('; ')}`);
-  await extract(isVersionFile);
+  await extract((path) => path === 'PG_VERSION');
   if (!existsSync(join(dataDir, 'PG_VERSION'))) throw new Error(`the PGlite template has no PG_VERSION: ${dataDir} was not seeded`);
 }
 
@@ -123,9 +111,8 @@ export async function writeTemplate(location: TemplateLocation = BUNDLED): Promi
   const scratch = mkdtempSync(join(tmpdir(), 'pglite-template-'));
   try {
     const dataDir = join(scratch, 'data');
-    const startParams = [...PGlite.defaultStartParams];
-    await runInitdb(dataDir, startParams);
-    const pg = new PGlite(dataDir, { startParams });
+    await runInitdb(dataDir, PGlite.defaultStartParams);
+    const pg = new PGlite(dataDir);
     const postgres = (await pg.query<{ server_version: string }>('show server_version')).rows[0]!.server_version;
     await pg.close();
     rmSync(join(dataDir, 'postmaster.pid'), { force: true });
