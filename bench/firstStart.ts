@@ -2,32 +2,16 @@
 // start (an empty LEDGER_DATA_DIR, seeded from the bundled PGlite template) and on a later start,
 // with PGlite's own initdb — what a first start ran before the template — as the peer row.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchFlags } from './benchFlags.ts';
-import { peakRss } from './peakRss.ts';
+import { peakRss, procStatusMb } from './peakRss.ts';
 import { printTable } from './printTable.ts';
 import { quantile } from './quantile.ts';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-
-function residentMb(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Math.round(Number(match[1]) / 1024) : 0;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 const exited = (child: ChildProcess) => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', () => resolve())));
 
@@ -42,23 +26,26 @@ type Sample = { peak: number; resident: number; readyMs: number };
 
 /** Starts the service on `dataDir`, polls until /healthz answers, waits `settleMs`, reads /proc, stops it. */
 async function startService(dataDir: string, settleMs: number): Promise<Sample> {
-  const port = await freePort();
+  // PORT=0: the service picks a free port and names it in its startup banner.
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: embeddedEnv({ LEDGER_DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' }),
-    stdio: ['ignore', 'ignore', 'inherit'],
+    env: embeddedEnv({ LEDGER_DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn' }),
+    stdio: ['ignore', 'pipe', 'inherit'],
   });
   const started = performance.now();
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   try {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before answering /healthz`);
-      const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      const url = /listening on (http:\/\/[^\s]+)/.exec(output)?.[1];
+      const ok = url !== undefined && (await fetch(`${url}/healthz`).then((r) => r.ok, () => false));
       if (ok) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     const readyMs = performance.now() - started;
     await new Promise((r) => setTimeout(r, settleMs));
-    return { peak: peakRss(child.pid!), resident: residentMb(child.pid!), readyMs };
+    return { peak: peakRss(child.pid!), resident: procStatusMb(child.pid!, 'VmRSS'), readyMs };
   } finally {
     child.kill('SIGTERM');
     await exited(child);
@@ -78,7 +65,7 @@ async function initdbAlone(): Promise<Sample> {
       child.once('message', () => resolve());
       child.once('exit', (code) => reject(new Error(`initdb child exited (${code})`)));
     });
-    return { peak: peakRss(child.pid!), resident: residentMb(child.pid!), readyMs: performance.now() - started };
+    return { peak: peakRss(child.pid!), resident: procStatusMb(child.pid!, 'VmRSS'), readyMs: performance.now() - started };
   } finally {
     child.kill('SIGTERM');
     await exited(child);
