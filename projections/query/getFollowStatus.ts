@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { PREPARED } from '../../src/ledger/openStorage.ts';
 import { activeTableName } from '../store/activeTable.ts';
 import { executeCompiledOnce } from '../store/compiledOnce.ts';
+import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 
 export type FollowStatusQuery = { appid: string; unionid: string } | { appid: string; viaAppid: string; viaOpenid: string };
@@ -15,33 +16,36 @@ export type FollowStatus = { subscribed: boolean; openid: string | null };
  */
 export async function getFollowStatus(db: Queryable, query: FollowStatusQuery): Promise<FollowStatus> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  const { rows } =
-    'unionid' in query
-      ? await executeCompiledOnce(db, `getFollowStatus unionid ${identity} ${follow}`, (appid, unionid) => getFollowStatusQuery(identity, follow, { appid: appid as string, unionid: unionid as string }), [
-          query.appid,
-          query.unionid,
-        ])
-      : await executeCompiledOnce(
-          db,
-          `getFollowStatus via ${identity} ${follow}`,
-          (appid, viaAppid, viaOpenid) => getFollowStatusQuery(identity, follow, { appid: appid as string, viaAppid: viaAppid as string, viaOpenid: viaOpenid as string }),
-          [query.appid, query.viaAppid, query.viaOpenid],
-        );
-  const row = rows[0];
-  return row ? { subscribed: row.subscribed, openid: row.openid } : { subscribed: false, openid: null };
+  const by = 'unionid' in query ? 'unionid' : 'via';
+  const args = 'unionid' in query ? [query.appid, query.unionid] : [query.appid, query.viaAppid, query.viaOpenid];
+  return lookUpInBatch(db, `getFollowStatus ${by} ${identity} ${follow}`, args, (batch) => getFollowStatuses(db, identity, follow, by, batch));
 }
 
-/** The statement: the OA's rows with the unionid (the unionid index), a follower first. */
-export function getFollowStatusQuery(identity: string, follow: string, query: FollowStatusQuery) {
-  const unionid =
-    'unionid' in query
-      ? sql`${query.unionid}::text`
-      : sql`(select v.unionid from ${sql.table(identity)} v where v.appid = ${query.viaAppid} and v.openid = ${query.viaOpenid})`;
-  return sql<{ openid: string; subscribed: boolean }>`${sql.raw(PREPARED)}
-    select i.openid, coalesce(f.subscribed, false) as subscribed
-    from ${sql.table(identity)} i
-    left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid
-    where i.unionid = ${unionid} and i.appid = ${query.appid}
-    order by coalesce(f.subscribed, false) desc, i.last_position desc
-    limit 1`;
+async function getFollowStatuses(db: Queryable, identity: string, follow: string, by: 'unionid' | 'via', batch: readonly (readonly unknown[])[]): Promise<FollowStatus[]> {
+  const size = statementSize(batch.length);
+  const width = by === 'unionid' ? 2 : 3;
+  const { rows } = await executeCompiledOnce(db, `getFollowStatus ${by} ${identity} ${follow} ${size}`, (...keys) => getFollowStatusQuery(identity, follow, by, keys), paddedParameters(batch, size, width));
+  const statuses: FollowStatus[] = batch.map(() => ({ subscribed: false, openid: null }));
+  for (const row of rows) statuses[row.n] = { subscribed: row.subscribed, openid: row.openid };
+  return statuses;
+}
+
+/**
+ * The statement for `keys` (appid, unionid, … — or appid, viaAppid, viaOpenid, … when `by` is
+ * `via`), for tests that EXPLAIN it: per key, the OA's rows with the unionid (the unionid index;
+ * for `via`, the mini program user's row by primary key first), a follower first.
+ */
+export function getFollowStatusQuery(identity: string, follow: string, by: 'unionid' | 'via', keys: readonly unknown[]) {
+  const unionid = by === 'unionid' ? sql`q.unionid` : sql`(select v.unionid from ${sql.table(identity)} v where v.appid = q.via_appid and v.openid = q.via_openid)`;
+  const columns = by === 'unionid' ? ['appid', 'unionid'] : ['appid', 'via_appid', 'via_openid'];
+  return sql<{ n: number; openid: string; subscribed: boolean }>`${sql.raw(PREPARED)}
+    select q.n, s.openid, s.subscribed
+    from ${lookupValues('q', columns, keys)}
+    cross join lateral (
+      select i.openid, coalesce(f.subscribed, false) as subscribed
+      from ${sql.table(identity)} i
+      left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid
+      where i.unionid = ${unionid} and i.appid = q.appid
+      order by coalesce(f.subscribed, false) desc, i.last_position desc
+      limit 1) s`;
 }

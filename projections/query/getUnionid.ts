@@ -3,31 +3,42 @@ import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
 import { executeCompiledOnce } from '../store/compiledOnce.ts';
+import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { compareAccounts, type UnionidView } from './userView.ts';
 
-type AccountSqlRow = FollowColumns & { appid: string; openid: string; kind: string | null };
+type AccountSqlRow = FollowColumns & { n: number; appid: string; openid: string; kind: string | null };
 
 /**
  * Every account linked to a unionid, with its follow state. Only rows whose own unionid it is:
- * a conflicting claim links no one. Null when no account has it (HTTP 404).
+ * a conflicting claim links no one. Null when no account has it (HTTP 404). Lookups that arrive
+ * together go out as one statement (`lookUpInBatch`).
  */
 export async function getUnionid(db: Queryable, unionid: string): Promise<UnionidView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  const { rows } = await executeCompiledOnce(db, `getUnionid ${identity} ${follow}`, (u) => getUnionidQuery(identity, follow, u as string), [unionid]);
-  if (rows.length === 0) return null;
-  const accounts = rows
-    .map((row) => ({ appid: row.appid, openid: row.openid, kind: row.kind as AccountKind | null, follow: followViewOf(row) }))
-    .sort(compareAccounts);
-  return { unionid, accounts };
+  return lookUpInBatch(db, `getUnionid ${identity} ${follow}`, [unionid], (batch) => getUnionids(db, identity, follow, batch));
 }
 
-/** The statement, for tests that EXPLAIN it: the unionid index, then primary-key probes. */
-export function getUnionidQuery(identity: string, follow: string, unionid: string) {
+async function getUnionids(db: Queryable, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UnionidView | null)[]> {
+  const size = statementSize(batch.length);
+  const { rows } = await executeCompiledOnce(db, `getUnionid ${identity} ${follow} ${size}`, (...unionids) => getUnionidQuery(identity, follow, unionids), paddedParameters(batch, size, 1));
+  const views: (UnionidView | null)[] = batch.map(() => null);
+  for (const row of rows) {
+    const account = { appid: row.appid, openid: row.openid, kind: row.kind as AccountKind | null, follow: followViewOf(row) };
+    const view = views[row.n];
+    if (view) view.accounts.push(account);
+    else views[row.n] = { unionid: batch[row.n]![0] as string, accounts: [account] };
+  }
+  for (const view of views) view?.accounts.sort(compareAccounts);
+  return views;
+}
+
+/** The statement for `unionids`, for tests that EXPLAIN it: the unionid index, then primary-key probes. */
+export function getUnionidQuery(identity: string, follow: string, unionids: readonly unknown[]) {
   return sql<AccountSqlRow>`${sql.raw(PREPARED)}
-    select i.appid, i.openid, i.kind, ${FOLLOW_COLUMNS}
-    from ${sql.table(identity)} i
-    left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid
-    where i.unionid = ${unionid}`;
+    select q.n, i.appid, i.openid, i.kind, ${FOLLOW_COLUMNS}
+    from ${lookupValues('q', ['unionid'], unionids)}
+    join ${sql.table(identity)} i on i.unionid = q.unionid
+    left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid`;
 }

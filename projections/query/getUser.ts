@@ -4,11 +4,14 @@ import type { LinkedAccount } from '../identityLinks/linkedAccounts.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
 import { executeCompiledOnce } from '../store/compiledOnce.ts';
+import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { userView, type UserView } from './userView.ts';
 
 type UserSqlRow = FollowColumns & {
+  /** The lookup's place in its batch. */
+  n: number;
   appid: string;
   openid: string;
   kind: string | null;
@@ -21,14 +24,24 @@ type UserSqlRow = FollowColumns & {
 };
 
 /**
- * One user as the projections know it now, in one round trip (primary-key lookups plus the
- * unionid index for linked accounts). Null when the openid was never seen (HTTP 404).
+ * One user as the projections know it now. Null when the openid was never seen (HTTP 404).
+ * Lookups that arrive together go out as one statement (`lookUpInBatch`): primary-key probes
+ * plus the unionid index for linked accounts, one round trip for the batch.
  */
 export async function getUser(db: Queryable, appid: string, openid: string): Promise<UserView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  const { rows } = await executeCompiledOnce(db, `getUser ${identity} ${follow}`, (a, o) => getUserQuery(identity, follow, a as string, o as string), [appid, openid]);
-  const row = rows[0];
-  if (!row) return null;
+  return lookUpInBatch(db, `getUser ${identity} ${follow}`, [appid, openid], (batch) => getUsers(db, identity, follow, batch));
+}
+
+async function getUsers(db: Queryable, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UserView | null)[]> {
+  const size = statementSize(batch.length);
+  const { rows } = await executeCompiledOnce(db, `getUser ${identity} ${follow} ${size}`, (...keys) => getUserQuery(identity, follow, keys), paddedParameters(batch, size, 2));
+  const users: (UserView | null)[] = batch.map(() => null);
+  for (const row of rows) users[row.n] = userOf(row);
+  return users;
+}
+
+function userOf(row: UserSqlRow): UserView {
   const linked = typeof row.linked === 'string' ? (JSON.parse(row.linked) as LinkedAccount[]) : row.linked;
   return userView(
     {
@@ -45,15 +58,18 @@ export async function getUser(db: Queryable, appid: string, openid: string): Pro
   );
 }
 
-/** The statement, for tests that EXPLAIN it: primary-key probes, the unionid index for links. */
-export function getUserQuery(identity: string, follow: string, appid: string, openid: string) {
+/**
+ * The statement for `keys` (appid, openid, appid, openid, …), for tests that EXPLAIN it:
+ * primary-key probes on both tables per key, the unionid index for linked accounts.
+ */
+export function getUserQuery(identity: string, follow: string, keys: readonly unknown[]) {
   return sql<UserSqlRow>`${sql.raw(PREPARED)}
-    select i.appid, i.openid, i.kind, i.unionid, i.converted_to_appid, i.converted_to_openid,
+    select q.n, i.appid, i.openid, i.kind, i.unionid, i.converted_to_appid, i.converted_to_openid,
            i.converted_from_appid, i.converted_from_openid, ${FOLLOW_COLUMNS},
            (select coalesce(json_agg(json_build_object('appid', l.appid, 'openid', l.openid, 'kind', l.kind)), '[]'::json)
               from ${sql.table(identity)} l
              where l.unionid = i.unionid and not (l.appid = i.appid and l.openid = i.openid)) as linked
-    from ${sql.table(identity)} i
-    left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid
-    where i.appid = ${appid} and i.openid = ${openid}`;
+    from ${lookupValues('q', ['appid', 'openid'], keys)}
+    join ${sql.table(identity)} i on i.appid = q.appid and i.openid = q.openid
+    left join ${sql.table(follow)} f on f.appid = i.appid and f.openid = i.openid`;
 }

@@ -5,6 +5,7 @@ import { getUnionidQuery } from '../../projections/query/getUnionid.ts';
 import { getUserQuery } from '../../projections/query/getUser.ts';
 import { listFollowersQuery } from '../../projections/query/listFollowers.ts';
 import { activeTableName } from '../../projections/store/activeTable.ts';
+import { MAX_BATCH } from '../../projections/store/lookupBatch.ts';
 import { MP, OA } from './eventBuilder.ts';
 import { appendAll, peopleEvents } from './support/backlog.ts';
 import { startHarness, type Harness } from './support/projectionHarness.ts';
@@ -33,26 +34,32 @@ describe('query plans of the hot queries (PostgreSQL)', () => {
     await h?.close();
   });
 
-  it('getUser: primary-key probes on both tables, the unionid index for linked accounts', async () => {
-    const plan = await planOf(h, getUserQuery(identity, follow, OA, 'plan-oa-7'));
+  // Each lookup runs as a batch of 1, 2, 4 … 32 keys (lookupBatch.ts): every size must keep the plan.
+  const sizes = [1, 2, 8, MAX_BATCH];
+
+  it.each(sizes)('getUser, %i keys: primary-key probes on both tables, the unionid index for linked accounts', async (size) => {
+    const keys = Array.from({ length: size }, (_, i) => [OA, `plan-oa-${i * 97}`]).flat();
+    const plan = await planOf(h, getUserQuery(identity, follow, keys));
     expect(plan).toContain(`Index Scan using ${identity}_pkey on ${identity} i`);
     expect(plan).toContain(`Index Scan using ${follow}_pkey on ${follow} f`);
     expect(plan).toMatch(new RegExp(`(Bitmap Index Scan on|Index Scan using) ${identity}_unionid`));
     expect(plan).not.toContain('Seq Scan');
   });
 
-  it('getUnionid: the unionid index', async () => {
-    const plan = await planOf(h, getUnionidQuery(identity, follow, 'plan-u-7'));
+  it.each(sizes)('getUnionid, %i keys: the unionid index', async (size) => {
+    const plan = await planOf(h, getUnionidQuery(identity, follow, Array.from({ length: size }, (_, i) => `plan-u-${i * 97}`)));
     expect(plan).toMatch(new RegExp(`(Bitmap Index|Index) Scan (using|on) ${identity}_unionid`));
     expect(plan).not.toContain('Seq Scan');
   });
 
-  it('getFollowStatus: the unionid index (given, or the primary key for the mini program user), then the primary key', async () => {
-    for (const query of [{ appid: OA, unionid: 'plan-u-7' }, { appid: OA, viaAppid: MP, viaOpenid: 'plan-mp-7' }]) {
-      const plan = await planOf(h, getFollowStatusQuery(identity, follow, query));
+  it.each(sizes)('getFollowStatus, %i keys: the unionid index (given, or the primary key for the mini program user), then the primary key', async (size) => {
+    const byUnionid = Array.from({ length: size }, (_, i) => [OA, `plan-u-${i * 97}`]).flat();
+    const via = Array.from({ length: size }, (_, i) => [OA, MP, `plan-mp-${i * 97}`]).flat();
+    for (const [by, keys] of [['unionid', byUnionid], ['via', via]] as const) {
+      const plan = await planOf(h, getFollowStatusQuery(identity, follow, by, keys));
       expect(plan).toMatch(new RegExp(`(Bitmap Index|Index) Scan (using|on) ${identity}_unionid`));
       expect(plan).toContain(`Index Scan using ${follow}_pkey on ${follow} f`);
-      if ('viaAppid' in query) expect(plan).toContain(`Index Scan using ${identity}_pkey on ${identity} v`);
+      if (by === 'via') expect(plan).toContain(`Index Scan using ${identity}_pkey on ${identity} v`);
       expect(plan).not.toContain('Seq Scan');
     }
   });
