@@ -34,7 +34,7 @@ type Window = QueryLoadResult & { cpu: CpuSeconds; wallSeconds: number };
  *  3. the service at half that rate, the full table;
  *  4. optionally the fixed rates of `--rate`, as the benchmark measured before.
  *
- *   npm run bench -- query [--persons=100000] [--seconds=10] [--warmup=5] [--check-every=10] [--log=info]
+ *   npm run bench -- query [--persons=100000] [--seconds=10] [--warmup=5] [--check-every=10] [--log=info] [--keep] [--database=<url>]
  *                          [--ceiling-connections=10] [--from=500] [--step=1.5] [--refine=2] [--tries=2]
  *                          [--to=100000] [--max-p99=100] [--probe-seconds=5] [--probe-warmup=1] [--rate=1000,2000]
  */
@@ -64,14 +64,19 @@ export async function main(args: string[]): Promise<void> {
       `half the max sustained rate for ${seconds} s after ${warmup} s; every status and 1 body in ${checkEvery} checked, service log level ${logLevel} (to /dev/null)\n`,
   );
 
-  const database = await createBenchDatabase('bench_query');
+  // --keep leaves the generated database in place (its URL printed); --database=<url> measures on
+  // such a database again, with the same --persons, instead of generating one: a profile or an
+  // A/B of two builds then skips the two minutes of appending and folding.
+  const reused = flags.string('database', '');
+  const database = reused ? { url: reused, drop: async () => {} } : await createBenchDatabase('bench_query');
+  if (flags.string('keep', '') && !reused) console.error(`  --keep: the database stays, reuse it with --database=${database.url}`);
   try {
-    const head = await generateLedger(database.url, persons);
+    if (!reused) await generateLedger(database.url, persons);
     const service = startBenchChild('queryService.ts', { env: { LOG_LEVEL: logLevel, HOST: '127.0.0.1' } });
     const load = startBenchChild('queryLoad.ts');
     try {
       service.send({ type: 'start', databaseUrl: database.url });
-      const { url, foldMs } = await service.receive<{ type: string; url: string; foldMs: number }>('listening');
+      const { url, head, foldMs } = await service.receive<{ type: string; url: string; head: number; foldMs: number }>('listening');
       console.error(`  service started, both projections folded and the outbox relay through ${head} events in ${(foldMs / 1000).toFixed(1)} s`);
       await analyze(database.url);
 
@@ -120,7 +125,7 @@ export async function main(args: string[]): Promise<void> {
       await service.stop();
     }
   } finally {
-    await database.drop();
+    if (!flags.string('keep', '')) await database.drop();
   }
 }
 
