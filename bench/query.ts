@@ -193,6 +193,7 @@ function report(title: string, window: Window): void {
   const ms = (value: number | undefined) => (value === undefined ? '-' : value.toFixed(value >= 10 ? 0 : 1));
   console.log(`p99 of each second of the window: best ${ms(bySecond[0])} ms, median ${ms(bySecond[Math.floor(bySecond.length / 2)])} ms, worst ${ms(bySecond[bySecond.length - 1])} ms.`);
   console.log(`sender: ${result.errors} connection errors; the last answer came ${result.elapsed.toFixed(2)} s after the first request was due; it wrote requests late by p99 ${result.sendDelayP99.toFixed(2)} ms, max ${result.sendDelayMax.toFixed(1)} ms.`);
+  if (result.errorSamples.length > 0) console.log(`sender's connection errors, first ${result.errorSamples.length}: ${result.errorSamples.join('; ')}`);
   if (result.mismatches.length > 0) {
     console.log(`\nwrong answers, first ${result.mismatches.length}:\n  ${result.mismatches.join('\n  ')}`);
     process.exitCode = 1;

@@ -45,6 +45,8 @@ export type QueryLoadResult = {
   elapsed: number;
   scheduled: number;
   errors: number;
+  /** The first few connection errors, as `message (after ms since due, socket reused or new)`. */
+  errorSamples: string[];
   /** How late the sender itself wrote requests (its timer and event loop), p99 and max ms. */
   sendDelayP99: number;
   sendDelayMax: number;
@@ -119,6 +121,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
   const bySecond: number[][] = Array.from({ length: Math.ceil(seconds) }, () => []);
   const mismatches: string[] = [];
   let errors = 0;
+  const errorSamples: string[] = [];
   let lastAnswer = 0;
   let outstanding = 0;
   let allScheduled = false;
@@ -163,8 +166,9 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
       },
     );
     request.on('timeout', () => request.destroy(new Error('timeout')));
-    request.on('error', () => {
+    request.on('error', (error: NodeJS.ErrnoException) => {
       errors++;
+      if (errorSamples.length < 5) errorSamples.push(`${error.code ?? error.message} after ${(performance.now() - due).toFixed(1)} ms on a ${request.reusedSocket ? 'reused' : 'new'} socket`);
       done();
     });
     request.end();
@@ -206,6 +210,7 @@ async function run(url: URL, rate: number, seconds: number, persons: number, che
     elapsed: (lastAnswer - start) / 1000,
     scheduled: total,
     errors,
+    errorSamples,
     sendDelayP99: quantile(sendDelays, 0.99),
     sendDelayMax: quantile(sendDelays, 1),
     p99BySecond: bySecond.filter((s) => s.length > 0).map((s) => quantile(s, 0.99)).sort((a, b) => a - b),
