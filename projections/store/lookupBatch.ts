@@ -3,7 +3,8 @@ import type { Queryable } from './projectionTable.ts';
 
 /**
  * The most lookups one statement carries. At 32 the planner already preferred a sequential scan
- * of a 4,000-person identity table for getUnionid (queries.plans.int.spec.ts pins 1 to 16).
+ * of a 4,000-person identity table for getUnionid (queries.plans.int.spec.ts pins the plans of
+ * 1, 2, 4, 8 and 16 keys).
  */
 export const MAX_BATCH = 16;
 
@@ -22,7 +23,9 @@ const queues = new WeakMap<object, Map<string, Waiting[]>>();
  *
  * `key` names the statement and the tables it reads: lookups share a batch only under the same
  * key, and `run` (the first caller's, so it must depend on nothing but `key`) answers each of
- * the batch's argument lists in order. A failed statement fails every lookup of its batch.
+ * the batch's argument lists in order. A statement that fails for one key's value (a data
+ * exception) is retried lookup by lookup; any other failure fails every lookup of its batch,
+ * as it would have failed each of them alone.
  */
 export function lookUpInBatch<R>(db: Queryable, key: string, args: readonly unknown[], run: (batch: readonly (readonly unknown[])[]) => Promise<readonly R[]>): Promise<R> {
   let byKey = queues.get(db);
@@ -46,8 +49,17 @@ async function send(batch: readonly Waiting[], run: Run): Promise<void> {
     if (answers.length !== batch.length) throw new Error(`lookUpInBatch: ${answers.length} answers for ${batch.length} lookups`);
     batch.forEach((w, i) => w.resolve(answers[i]));
   } catch (error) {
-    for (const w of batch) w.reject(error);
+    // A data exception (SQLSTATE class 22: a value PostgreSQL cannot take) belongs to one key,
+    // not to the batch: each lookup is asked again alone, so only its own caller gets the error.
+    // Anything else (a lost connection, a timeout) would fail each of them alone too.
+    if (batch.length > 1 && isDataException(error)) await Promise.all(batch.map((w) => send([w], run)));
+    else for (const w of batch) w.reject(error);
   }
+}
+
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /**
@@ -74,9 +86,10 @@ export function paddedParameters(batch: readonly (readonly unknown[])[], size: n
  * `(values ($1::text, $2::text, 0), ($3::text, $4::text, 1), …) as <alias>(<columns>, n)`: one
  * row per lookup, `n` its place in the batch. A VALUES list rather than `unnest` of arrays: the
  * planner then knows how many rows there are, so a prepared statement's generic plan costs what
- * the custom one does and PostgreSQL stops planning it after five calls. With `unnest` of array
- * parameters it never does (pg_prepared_statements after ten calls of each: 0 generic and 10
- * custom plans, against 5 and 5), and each call pays for planning again.
+ * the custom one does and PostgreSQL settles on it after five calls, whatever the batch's size.
+ * `unnest` of array parameters is estimated at a fixed row count, so for small batches the generic
+ * plan looks dearer and every call is planned again (pg_prepared_statements after ten calls with
+ * two keys: 0 generic and 10 custom plans, against 5 and 5 for VALUES).
  */
 export function lookupValues(alias: string, columns: readonly string[], parameters: readonly unknown[]): RawBuilder<unknown> {
   const rows: RawBuilder<unknown>[] = [];

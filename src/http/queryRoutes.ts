@@ -6,7 +6,7 @@ import { getUnionid } from '../../projections/query/getUnionid.ts';
 import { getFollowStatus } from '../../projections/query/getFollowStatus.ts';
 import { listFollowers, MAX_FOLLOWERS_LIMIT } from '../../projections/query/listFollowers.ts';
 import { getAccountStats } from '../../projections/query/getAccountStats.ts';
-import { ERRORS, FollowStatusSchema, UnionidSchema, UserSchema, appidParam, errorResponses } from './schemas.ts';
+import { ERRORS, FollowStatusSchema, UnionidSchema, UserSchema, appidParam, errorResponses, identifierString } from './schemas.ts';
 import { HttpError } from './errorResponse.ts';
 import { maySee, requireAppids, type createAuth } from './auth.ts';
 import { APPID_LIMITS, routeAccess } from './routeAccess.ts';
@@ -57,7 +57,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
         "The user as the projections know it: kind, unionid, follow state, the person's accounts in the other apps (linked through the unionid) and openid conversions. `asOf` answers from the ledger's history instead, reading at most 100 times.",
       ),
       request: {
-        params: appidParam(EXAMPLE.oaAppid).extend({ openid: z.string().min(1).max(128).openapi({ param: { name: 'openid', in: 'path' }, example: EXAMPLE.openid }) }),
+        params: appidParam(EXAMPLE.oaAppid).extend({ openid: identifierString(128).openapi({ param: { name: 'openid', in: 'path' }, example: EXAMPLE.openid }) }),
         query: Consistency.extend({
           asOf: z.string().datetime({ offset: true }).optional().openapi({ description: 'ISO time: the user as the ledger knew it then', example: EXAMPLE.time }),
         }),
@@ -95,7 +95,7 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
         { accepted: true, checks: [], rule: "accepted; `accounts` lists only the key's accounts, and a unionid none of them has is 404 `unionid_not_found`." },
         'The person behind a unionid: each of their (appid, openid) identities, its kind and, for Official Accounts, follow state.',
       ),
-      request: { params: z.object({ unionid: z.string().min(1).max(128).openapi({ param: { name: 'unionid', in: 'path' }, example: EXAMPLE.unionid }) }), query: Consistency },
+      request: { params: z.object({ unionid: identifierString(128).openapi({ param: { name: 'unionid', in: 'path' }, example: EXAMPLE.unionid }) }), query: Consistency },
       responses: {
         200: { description: 'the linked accounts', content: { 'application/json': { schema: UnionidSchema } } },
         ...errorResponses(ERRORS.internal, ERRORS.projections, ERRORS.readYourWrites, {
@@ -131,10 +131,10 @@ export function queryRoutes(service: Service, requireScope: ReturnType<typeof cr
       ),
       request: {
         query: Consistency.extend({
-          appid: z.string().min(1).max(64).openapi({ description: 'the Official Account', example: EXAMPLE.oaAppid }),
-          unionid: z.string().min(1).max(128).optional().openapi({ example: EXAMPLE.unionid }),
-          viaAppid: z.string().min(1).max(64).optional().openapi({ description: 'e.g. the mini program', example: EXAMPLE.mpAppid }),
-          viaOpenid: z.string().min(1).max(128).optional().openapi({ description: 'the openid in `viaAppid`', example: EXAMPLE.mpOpenid }),
+          appid: identifierString(64).openapi({ description: 'the Official Account', example: EXAMPLE.oaAppid }),
+          unionid: identifierString(128).optional().openapi({ example: EXAMPLE.unionid }),
+          viaAppid: identifierString(64).optional().openapi({ description: 'e.g. the mini program', example: EXAMPLE.mpAppid }),
+          viaOpenid: identifierString(128).optional().openapi({ description: 'the openid in `viaAppid`', example: EXAMPLE.mpOpenid }),
         }),
       },
       responses: {

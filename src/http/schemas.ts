@@ -138,8 +138,15 @@ export const LoginAnswerSchema = z
   .openapi('LoginAnswer', { example: { openid: EXAMPLE.mpOpenid, unionid: EXAMPLE.unionid } });
 
 /** A path appid; `example` should be an account of the kind the route needs. */
+/**
+ * An identifier a request names (appid, openid, unionid). PostgreSQL refuses NUL in text (22021),
+ * and no stored identifier holds one: such a request is a 400 of its own instead of a failed
+ * statement (which, for the lookups gathered into one statement, would be everyone's).
+ */
+export const identifierString = (max: number) => z.string().min(1).max(max).regex(/^[^\u0000]*$/, 'must not contain NUL (U+0000)');
+
 export const appidParam = (example: string, description = 'a configured account') =>
-  z.object({ appid: z.string().min(1).max(64).openapi({ param: { name: 'appid', in: 'path' }, description, example }) });
+  z.object({ appid: identifierString(64).openapi({ param: { name: 'appid', in: 'path' }, description, example }) });
 
 export const AppidParam = appidParam(EXAMPLE.mpAppid);
 

@@ -52,4 +52,25 @@ describe('bounded work of queries', () => {
     }
     expect((await e2e.api(`/v1/unionids/u-claim-1?minPosition=${head}`)).status).toBe(200);
   });
+  it('an identifier with NUL (which PostgreSQL cannot take) is 400 invalid_request, and the lookups sent beside it are answered', async () => {
+    await e2e.server.service.ledger.append([{ type: 'follow.subscribed', data: { appid: OA.appid, openid: 'o-beside-nul' }, meta: { source: 'webhook', idempotencyKey: 'beside-nul' } }]);
+    await e2e.server.service.projections.waitFor(await e2e.server.service.ledger.head(), 5000);
+    const refused = [
+      `/v1/accounts/${OA.appid}/users/o%00x`,
+      `/v1/unionids/u%00x`,
+      `/v1/follow-status?appid=${OA.appid}&unionid=u%00x`,
+      `/v1/follow-status?appid=${OA.appid}&viaAppid=${MP.appid}&viaOpenid=o%00x`,
+      `/v1/accounts/wx%00x/users/o-beside-nul`,
+    ];
+    const beside = Array.from({ length: 8 }, () => `/v1/accounts/${OA.appid}/users/o-beside-nul`);
+    const responses = await Promise.all([...refused, ...beside].map((path) => e2e.api(path)));
+    for (const response of responses.slice(0, refused.length)) {
+      expect(response.status).toBe(400);
+      expect((await json(response)).error.code).toBe('invalid_request');
+    }
+    for (const response of responses.slice(refused.length)) {
+      expect(response.status).toBe(200);
+      expect((await json(response)).follow.subscribed).toBe(true);
+    }
+  });
 });

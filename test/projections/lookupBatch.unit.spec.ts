@@ -61,6 +61,18 @@ describe('lookUpInBatch', () => {
       'lookUpInBatch: 0 answers for 1 lookups',
     ]);
   });
+  it("asks again one by one when a key's value fails the statement (a data exception), so only its caller gets the error", async () => {
+    const db = fakeDb();
+    const statements: unknown[][] = [];
+    const run = async (batch: readonly (readonly unknown[])[]) => {
+      statements.push(batch.map((args) => args[0]));
+      if (batch.some((args) => args[0] === 'bad')) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00'), { code: '22021' });
+      return batch.map((args) => `answer ${String(args[0])}`);
+    };
+    const results = await Promise.allSettled(['a', 'bad', 'c'].map((x) => lookUpInBatch(db, 'k', [x], run)));
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : (r.reason as Error).message))).toEqual(['answer a', 'invalid byte sequence for encoding "UTF8": 0x00', 'answer c']);
+    expect(statements).toEqual([['a', 'bad', 'c'], ['a'], ['bad'], ['c']]);
+  });
 });
 
 describe('statementSize and paddedParameters', () => {
