@@ -67,9 +67,10 @@ export async function main(args: string[]): Promise<void> {
   // --keep leaves the generated database in place (its URL printed); --database=<url> measures on
   // such a database again, with the same --persons, instead of generating one: a profile or an
   // A/B of two builds then skips the two minutes of appending and folding.
+  const keep = flags.string('keep', 'false') === 'true';
   const reused = flags.string('database', '');
   const database = reused ? { url: reused, drop: async () => {} } : await createBenchDatabase('bench_query');
-  if (flags.string('keep', '') && !reused) console.error(`  --keep: the database stays, reuse it with --database=${database.url}`);
+  if (keep && !reused) console.error(`  --keep: the database stays, reuse it with --database=${database.url}`);
   try {
     if (!reused) await generateLedger(database.url, persons);
     const service = startBenchChild('queryService.ts', { env: { LOG_LEVEL: logLevel, HOST: '127.0.0.1' } });
@@ -125,7 +126,7 @@ export async function main(args: string[]): Promise<void> {
       await service.stop();
     }
   } finally {
-    if (!flags.string('keep', '')) await database.drop();
+    if (!keep) await database.drop();
   }
 }
 
