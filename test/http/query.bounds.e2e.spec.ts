@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AS_OF_MAX_READS } from '../../projections/query/getUserAsOf.ts';
+import { AS_OF_CONCURRENCY } from '../../src/http/queryRoutes.ts';
 import type { NewEvent } from '../../src/ledger/events.ts';
 import { startE2E, MP, OA, type E2E } from '../support/e2eHarness.ts';
 
@@ -71,6 +72,30 @@ describe('bounded work of queries', () => {
     for (const response of responses.slice(refused.length)) {
       expect(response.status).toBe(200);
       expect((await json(response)).follow.subscribed).toBe(true);
+    }
+  });
+  it('?asOf requests run AS_OF_CONCURRENCY at a time, so a burst of them leaves the pool to the lookups', async () => {
+    const ledger = e2e.server.service.ledger;
+    await ledger.append([{ type: 'follow.subscribed', data: { appid: OA.appid, openid: 'o-asof-burst' }, meta: { source: 'webhook', idempotencyKey: 'asof-burst' } }]);
+    const read = ledger.read;
+    let inFlight = 0;
+    let most = 0;
+    vi.spyOn(ledger, 'read').mockImplementation(async (filter) => {
+      most = Math.max(most, ++inFlight);
+      try {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        return await read(filter);
+      } finally {
+        inFlight--;
+      }
+    });
+    try {
+      const asOf = encodeURIComponent(new Date(Date.now() + 1000).toISOString());
+      const responses = await Promise.all(Array.from({ length: 12 }, () => e2e.api(`/v1/accounts/${OA.appid}/users/o-asof-burst?asOf=${asOf}`)));
+      expect(responses.map((r) => r.status)).toEqual(Array.from({ length: 12 }, () => 200));
+      expect(most).toBe(AS_OF_CONCURRENCY);
+    } finally {
+      vi.restoreAllMocks();
     }
   });
 });
