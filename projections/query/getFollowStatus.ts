@@ -1,8 +1,7 @@
 import { sql } from 'kysely';
 import { PREPARED } from '../../src/ledger/openStorage.ts';
 import { activeTableName } from '../store/activeTable.ts';
-import { executeCompiledOnce } from '../store/compiledOnce.ts';
-import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
+import { executeBatchStatement, lookUpInBatch, lookupValues } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 
 export type FollowStatusQuery = { appid: string; unionid: string } | { appid: string; viaAppid: string; viaOpenid: string };
@@ -18,13 +17,12 @@ export async function getFollowStatus(db: Queryable, query: FollowStatusQuery): 
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
   const by = 'unionid' in query ? 'unionid' : 'via';
   const args = 'unionid' in query ? [query.appid, query.unionid] : [query.appid, query.viaAppid, query.viaOpenid];
-  return lookUpInBatch(db, `getFollowStatus ${by} ${identity} ${follow}`, args, (batch) => getFollowStatuses(db, identity, follow, by, batch));
+  const key = `getFollowStatus ${by} ${identity} ${follow}`;
+  return lookUpInBatch(db, key, args, (batch) => getFollowStatuses(db, key, identity, follow, by, batch));
 }
 
-async function getFollowStatuses(db: Queryable, identity: string, follow: string, by: 'unionid' | 'via', batch: readonly (readonly unknown[])[]): Promise<FollowStatus[]> {
-  const size = statementSize(batch.length);
-  const width = by === 'unionid' ? 2 : 3;
-  const { rows } = await executeCompiledOnce(db, `getFollowStatus ${by} ${identity} ${follow} ${size}`, (...keys) => getFollowStatusQuery(identity, follow, by, keys), paddedParameters(batch, size, width));
+async function getFollowStatuses(db: Queryable, key: string, identity: string, follow: string, by: 'unionid' | 'via', batch: readonly (readonly unknown[])[]): Promise<FollowStatus[]> {
+  const { rows } = await executeBatchStatement(db, key, batch, (...keys) => getFollowStatusQuery(identity, follow, by, keys));
   const statuses: FollowStatus[] = batch.map(() => ({ subscribed: false, openid: null }));
   for (const row of rows) statuses[row.n] = { subscribed: row.subscribed, openid: row.openid };
   return statuses;

@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
-import { executeCompiledOnce } from '../store/compiledOnce.ts';
-import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
+import { executeBatchStatement, lookUpInBatch, lookupValues } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { compareAccounts, type UnionidView } from './userView.ts';
@@ -17,12 +16,12 @@ type AccountSqlRow = FollowColumns & { n: number; appid: string; openid: string;
  */
 export async function getUnionid(db: Queryable, unionid: string): Promise<UnionidView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  return lookUpInBatch(db, `getUnionid ${identity} ${follow}`, [unionid], (batch) => getUnionids(db, identity, follow, batch));
+  const key = `getUnionid ${identity} ${follow}`;
+  return lookUpInBatch(db, key, [unionid], (batch) => getUnionids(db, key, identity, follow, batch));
 }
 
-async function getUnionids(db: Queryable, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UnionidView | null)[]> {
-  const size = statementSize(batch.length);
-  const { rows } = await executeCompiledOnce(db, `getUnionid ${identity} ${follow} ${size}`, (...unionids) => getUnionidQuery(identity, follow, unionids), paddedParameters(batch, size, 1));
+async function getUnionids(db: Queryable, key: string, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UnionidView | null)[]> {
+  const { rows } = await executeBatchStatement(db, key, batch, (...unionids) => getUnionidQuery(identity, follow, unionids));
   const views: (UnionidView | null)[] = batch.map(() => null);
   for (const row of rows) {
     const account = { appid: row.appid, openid: row.openid, kind: row.kind as AccountKind | null, follow: followViewOf(row) };

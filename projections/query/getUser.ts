@@ -3,8 +3,7 @@ import { PREPARED } from '../../src/ledger/openStorage.ts';
 import type { LinkedAccount } from '../identityLinks/linkedAccounts.ts';
 import type { AccountKind } from '../projection.ts';
 import { activeTableName } from '../store/activeTable.ts';
-import { executeCompiledOnce } from '../store/compiledOnce.ts';
-import { lookUpInBatch, lookupValues, paddedParameters, statementSize } from '../store/lookupBatch.ts';
+import { executeBatchStatement, lookUpInBatch, lookupValues } from '../store/lookupBatch.ts';
 import type { Queryable } from '../store/projectionTable.ts';
 import { FOLLOW_COLUMNS, followViewOf, type FollowColumns } from './followColumns.ts';
 import { userView, type UserView } from './userView.ts';
@@ -30,12 +29,12 @@ type UserSqlRow = FollowColumns & {
  */
 export async function getUser(db: Queryable, appid: string, openid: string): Promise<UserView | null> {
   const [identity, follow] = await Promise.all([activeTableName(db, 'identity-links'), activeTableName(db, 'follow-state')]);
-  return lookUpInBatch(db, `getUser ${identity} ${follow}`, [appid, openid], (batch) => getUsers(db, identity, follow, batch));
+  const key = `getUser ${identity} ${follow}`;
+  return lookUpInBatch(db, key, [appid, openid], (batch) => getUsers(db, key, identity, follow, batch));
 }
 
-async function getUsers(db: Queryable, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UserView | null)[]> {
-  const size = statementSize(batch.length);
-  const { rows } = await executeCompiledOnce(db, `getUser ${identity} ${follow} ${size}`, (...keys) => getUserQuery(identity, follow, keys), paddedParameters(batch, size, 2));
+async function getUsers(db: Queryable, key: string, identity: string, follow: string, batch: readonly (readonly unknown[])[]): Promise<(UserView | null)[]> {
+  const { rows } = await executeBatchStatement(db, key, batch, (...keys) => getUserQuery(identity, follow, keys));
   const users: (UserView | null)[] = batch.map(() => null);
   for (const row of rows) users[row.n] = userOf(row);
   return users;

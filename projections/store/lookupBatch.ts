@@ -1,4 +1,5 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type QueryResult, type RawBuilder } from 'kysely';
+import { executeCompiledOnce } from './compiledOnce.ts';
 import type { Queryable } from './projectionTable.ts';
 
 /**
@@ -60,6 +61,16 @@ async function send(batch: readonly Waiting[], run: Run): Promise<void> {
 function isDataException(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('22');
+}
+
+/**
+ * Runs the statement for `batch` (the argument lists `lookUpInBatch` gathered under `key`, each
+ * of the same length): `build` gets them padded to `statementSize` rows (`paddedParameters`) and
+ * is compiled once per key and size (`executeCompiledOnce`).
+ */
+export function executeBatchStatement<R>(db: Queryable, key: string, batch: readonly (readonly unknown[])[], build: (...parameters: unknown[]) => RawBuilder<R>): Promise<QueryResult<R>> {
+  const size = statementSize(batch.length);
+  return executeCompiledOnce(db, `${key} ${size}`, build, paddedParameters(batch, size, batch[0]!.length));
 }
 
 /**
