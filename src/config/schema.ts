@@ -182,9 +182,10 @@ export const ConfigFile = z
   });
 export type ConfigFile = z.infer<typeof ConfigFile>;
 
-/** The resolved runtime configuration: the file plus the environment. */
+/** LEDGER_ROLE (see Config.role). */
 export type ServiceRole = 'all' | 'api';
 
+/** The resolved runtime configuration: the file plus the environment. */
 export type Config = ConfigFile & {
   databaseUrl: string | null;
   natsUrl: string | null;

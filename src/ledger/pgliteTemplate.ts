@@ -17,9 +17,9 @@ import { z } from 'zod';
  * Why: PGlite's initdb runs inside the process, in two WebAssembly instances of its own (a scratch
  * PGlite on an in-memory file system, and initdb) beside the service's, and holds the whole new
  * cluster in JavaScript memory twice (the in-memory files and the tarball they are dumped to).
- * Measured on a first start: a 926 MB resident peak and 461 MB afterwards, against 326 MB and
- * 296 MB for every later start (README, "Embedded mode"). Unpacking this template costs what a
- * later start costs.
+ * Measured before the template (`npm run bench -- first-start`, bench/README.md): a first start
+ * peaked at 865–926 MB resident and sat at 433–464 MB, against 326–339 MB and 296–309 MB for
+ * later starts. Seeded from this template, a first start costs about what a later one does.
  *
  * The template is the directory PGlite's initdb makes (writeTemplate: the same runInitdb a first
  * start without it runs, shut down cleanly), so a directory seeded from it and one made by
