@@ -17,7 +17,7 @@ import { z } from 'zod';
  * Why: PGlite's initdb runs inside the process, in two WebAssembly instances of its own (a scratch
  * PGlite on an in-memory file system, and initdb) beside the service's, and holds the whole new
  * cluster in JavaScript memory twice (the in-memory files and the tarball they are dumped to).
- * Measured before the template (`npm run bench -- first-start`, bench/README.md): a first start
+ * Measured before the template (its initdb fallback, polling /proc; bench/README.md, `first-start`): a first start
  * peaked at 865–926 MB resident and sat at 433–464 MB, against 326–339 MB and 296–309 MB for
  * later starts. Seeded from this template, a first start costs about what a later one does.
  *
