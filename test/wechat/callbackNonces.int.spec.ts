@@ -3,7 +3,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Database, Db } from '../../src/ledger/database.ts';
 import { LedgerUnavailableError } from '../../src/ledger/ledgerErrors.ts';
-import { createCallbackNonces, keyedContentDigest, type NonceClaim } from '../../src/wechat/callbackNonces.ts';
+import { createCallbackNonces, keyedContentDigest, nonceExpiry, nonceKey, type NonceClaim } from '../../src/wechat/callbackNonces.ts';
 import { SignatureError } from '../../src/wechat/errors.ts';
 import { computeSignature } from '../../src/wechat/signature.ts';
 import { openTestStorage } from '../support/testDatabase.ts';
@@ -14,7 +14,8 @@ let serial = 0;
 /** A claim as the route makes it: signed (the memory is keyed on the signature) unless `extra` says otherwise. */
 const claimOf = (content: string, extra: Partial<NonceClaim> = {}): NonceClaim => {
   const timestamp = extra.timestamp ?? String(Math.floor(Date.now() / 1000));
-  const nonce = extra.nonce ?? String(++serial);
+  // Multiples of ten: a test's `${nonce}1` (another URL) is never one of these.
+  const nonce = extra.nonce ?? String(++serial * 10);
   return { appid: 'wxnonce', timestamp, nonce, signature: computeSignature('noncetoken', timestamp, nonce), content, ...extra };
 };
 const refusal = async (promise: Promise<unknown>) => {
@@ -50,6 +51,42 @@ describe.each(['postgres', 'pglite'] as const)('callback nonces on %s', (kind) =
     await nonces.claim(claimOf('<xml>other</xml>', { timestamp: first.timestamp, nonce: `${first.nonce}1` }));
     // Another app is not: the URL is spent, whichever account it is posted to, even with the same bytes.
     expect(await refusal(nonces.claim({ ...first, appid: 'wxother' }))).toBe('replayed_nonce');
+  });
+
+  it('answers claims made in one turn (one statement) as it would answer them one after another: the first document of a URL wins', async () => {
+    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
+    const seen = claimOf('<xml>seen before</xml>');
+    await nonces.claim(seen);
+    const a = claimOf('<xml>a</xml>');
+    const b = claimOf('<xml>b</xml>');
+    const later = String(Number(a.timestamp) + 100);
+    // All in one turn: each promise is made before any statement goes out.
+    const outcomes = await Promise.all([
+      refusal(nonces.claim(a)),
+      refusal(nonces.claim({ ...a, content: '<xml>forged after a</xml>' })),
+      refusal(nonces.claim(a)), // WeChat's retry in the same turn
+      refusal(nonces.claim({ ...b, content: '<xml>forged before b</xml>' })),
+      refusal(nonces.claim(b)),
+      refusal(nonces.claim({ ...seen, content: '<xml>forged after seen</xml>' })),
+      refusal(nonces.claim(seen)),
+      // Another split of a's signed string, with a later timestamp: the same URL, remembered longer.
+      refusal(nonces.claim({ ...a, timestamp: later, nonce: a.nonce })),
+    ]);
+    expect(outcomes).toEqual(['accepted', 'replayed_nonce', 'accepted', 'accepted', 'replayed_nonce', 'replayed_nonce', 'accepted', 'accepted']);
+    // What the batch stored is what the first claims of each URL carried.
+    expect(await refusal(nonces.claim(a))).toBe('accepted');
+    expect(await refusal(nonces.claim({ ...b, content: '<xml>forged before b</xml>' }))).toBe('accepted');
+    expect(await refusal(nonces.claim(b))).toBe('replayed_nonce');
+    const expiry = await sql<{ at: Date }>`select expires_at as at from callback_nonces where key = ${nonceKey(a)}`.execute(env.storage.db);
+    expect(expiry.rows[0]!.at.getTime()).toBe(nonceExpiry(later, 300, Date.now()).getTime());
+  });
+
+  it('answers every claim of a burst larger than one statement carries, each with its own URL', async () => {
+    const nonces = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
+    const urls = Array.from({ length: 40 }, (_, i) => claimOf(`<xml>burst ${i}</xml>`));
+    expect(await Promise.all(urls.map((url) => refusal(nonces.claim(url))))).toEqual(urls.map(() => 'accepted'));
+    const forged = await Promise.all(urls.map((url, i) => refusal(nonces.claim(i % 2 === 0 ? url : { ...url, content: '<xml>forged</xml>' }))));
+    expect(forged).toEqual(urls.map((_, i) => (i % 2 === 0 ? 'accepted' : 'replayed_nonce')));
   });
 
   it('deletes expired rows in a sweep that a claim starts, beside it', async () => {
@@ -95,13 +132,16 @@ describe('callback nonces across instances (PostgreSQL)', () => {
     await b.claim(url);
   });
 
-  it('costs one statement a push; the sweep runs once a minute per instance, not per push', async () => {
+  it('costs one statement a push at most, one for the pushes of one turn (16 at a time); the sweep runs once a minute per instance, not per push', async () => {
     const nonces = createCallbackNonces(counted, { toleranceSeconds: 300, contentDigest });
     statements = 0;
     for (let i = 0; i < 20; i++) await nonces.claim(claimOf(`<xml>${i}</xml>`));
     // 20 claims, and the sweep the first of them started (this instance had not swept yet).
     await until(() => statements >= 21, 5_000, 'the sweep');
     expect(statements).toBe(21);
+    statements = 0;
+    await Promise.all(Array.from({ length: 20 }, (_, i) => nonces.claim(claimOf(`<xml>together ${i}</xml>`))));
+    expect(statements).toBe(2);
   });
 
   it('answers LedgerUnavailableError (503, WeChat retries) when the database cannot be asked', async () => {
