@@ -15,7 +15,8 @@ export type IngestPushResult = { push: Push; events: LedgerEvent[]; duplicate: b
  * A WeChat push, verified, decrypted and parsed, bounded in time (timestamp window, CreateTime)
  * and in use (a signed URL carries one document), appended durably. Resolves only after commit,
  * so the caller may answer `success`; throws (and appends nothing) for anything untrusted. The
- * nonce check is the push's one extra statement: after the URL's signature, before the body is
+ * nonce check is the push's one extra statement (shared with the pushes of the same turn of the
+ * event loop, src/wechat/callbackNonces.ts): after the URL's signature, before the body is
  * parsed (the body's exact bytes are what a reused URL must carry again). A withdrawal's
  * erasure (the account's policy) follows from the ledger (src/erasure/erasureReactor.ts).
  */
