@@ -124,7 +124,10 @@ async function claimBatch(db: Db, batch: readonly ClaimRow[]): Promise<string[]>
   // covers this earlier WAL too; otherwise a crash can forget the last fraction of a second of
   // URLs. Waiting here cost every push an fsync: 300 claims in a row made ~280 WAL syncs with it,
   // 2–4 without (pg_stat_wal.wal_sync).
-  const { rows: stored } = await executeBatchStatement<{ key: string; digest: string }>(db, 'callback nonces claim', [...rows.values()], (...parameters) =>
+  // In key order: two batches (two instances, or two turns of one) that share URLs then lock their
+  // rows in the same order, so they wait for each other instead of deadlocking.
+  const ordered = [...rows.values()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const { rows: stored } = await executeBatchStatement<{ key: string; digest: string }>(db, 'callback nonces claim', ordered, (...parameters) =>
     sql<{ key: string; digest: string }>`${sql.raw(PREPARED)}
       insert into callback_nonces as n (key, content_digest, expires_at)
       select decode(c.key, 'hex'), decode(c.digest, 'hex'), c.expires_at::timestamptz

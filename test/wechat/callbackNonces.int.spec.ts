@@ -144,6 +144,16 @@ describe('callback nonces across instances (PostgreSQL)', () => {
     expect(statements).toBe(2);
   });
 
+  it('does not deadlock when two instances claim the same URLs in one turn each, in opposite orders', async () => {
+    const a = createCallbackNonces(env.storage.db, { toleranceSeconds: 300, contentDigest });
+    const b = createCallbackNonces(counted, { toleranceSeconds: 300, contentDigest });
+    for (let round = 0; round < 20; round++) {
+      const urls = Array.from({ length: 16 }, (_, i) => claimOf(`<xml>round ${round} push ${i}</xml>`));
+      const outcomes = await Promise.all([...urls.map((url) => refusal(a.claim(url))), ...[...urls].reverse().map((url) => refusal(b.claim(url)))]);
+      expect(outcomes).toEqual(outcomes.map(() => 'accepted'));
+    }
+  });
+
   it('answers LedgerUnavailableError (503, WeChat retries) when the database cannot be asked', async () => {
     const gone = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectionTimeoutMillis: 500 }) }) });
     try {
